@@ -1,0 +1,117 @@
+"""Vietnamese analysis as Whoosh compositions: ``Tokenizer | Filter | Filter``.
+
+Three views of a text, each a field of the index:
+
+* ``syllable_analyzer``: accented, lowercased syllables (recall, phrases, exact accents);
+* ``folded_analyzer``: the same syllables without diacritics ("chuong my" finds "Chương Mỹ");
+* ``compound_analyzer``: multi-syllable words found by pyvi, folded and joined with "_"
+  ("giao_vien"), a precision signal for ranking.
+
+All three normalise first (NFC, one tone-mark placement, real đ), so composed and
+decomposed input give the same tokens; offsets are into the normalised text, which is
+what the index stores for display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from whoosh.analysis import Filter, LowercaseFilter, Token, Tokenizer
+
+from search import segment
+from search.text import fold, normalize
+
+COMPOUND_JOINER = "_"
+
+
+class SyllableTokenizer(Tokenizer):
+    """Normalises the text, then yields each syllable or number (never punctuation)."""
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, match in enumerate(segment.syllables(normalize(value))):
+            token.text = match.group(0)
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = token.text
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar = start_char + match.start()
+                token.endchar = start_char + match.end()
+            yield token
+
+
+class CompoundTokenizer(Tokenizer):
+    """Normalises, segments with pyvi (on the original case) and yields multi-syllable
+    words as one token each ("Liên đoàn" -> "Liên_đoàn"), positioned at their first
+    syllable so they line up with the syllable fields."""
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for word in segment.segment(normalize(value)):
+            if word.syllables < 2:
+                continue
+            token.text = word.text.replace(" ", COMPOUND_JOINER)
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = token.text
+            if positions:
+                token.pos = start_pos + word.first_syllable
+            if chars:
+                token.startchar = start_char + word.start
+                token.endchar = start_char + word.end
+            yield token
+
+
+class FoldFilter(Filter):
+    """Strips diacritics from each token ("đường" -> "duong"); offsets unchanged."""
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for token in tokens:
+            token.text = fold(token.text)
+            yield token
+
+
+def syllable_analyzer() -> Any:
+    return SyllableTokenizer() | LowercaseFilter()
+
+
+def folded_analyzer() -> Any:
+    return SyllableTokenizer() | LowercaseFilter() | FoldFilter()
+
+
+def compound_analyzer() -> Any:
+    return CompoundTokenizer() | LowercaseFilter() | FoldFilter()
+
+
+def syllable_texts(text: str) -> list[str]:
+    """Lowercased accented syllables of ``text`` (query side helper)."""
+    return [t.text for t in syllable_analyzer()(text)]

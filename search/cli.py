@@ -1,0 +1,159 @@
+"""The ``vnsearch`` command: index, search, serve, eval, bench."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from search.config import INDEX_DIR_VARIABLE, default_index_dir, default_sources
+from search.results import SORTS, BadRequest, SearchRequest
+from search.storage import NoIndex, RebuildRunning
+
+EXIT_SKIPPED = 3  # the index was built, but some input was skipped
+MAX_PROBLEMS_SHOWN = 20
+
+
+def index_option(command: Any) -> Any:
+    return click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help=f"Index folder (default: ${INDEX_DIR_VARIABLE} or index/).",
+    )(command)
+
+
+def _index_dir(value: Path | None) -> Path:
+    return value if value is not None else default_index_dir()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Vietnamese-aware full-text search: build an index, search it, serve it."""
+
+
+def _progress(items: Iterable[Any]) -> Iterable[Any]:
+    from tqdm import tqdm
+
+    return tqdm(items, unit=" docs", desc="Indexing", file=sys.stderr, mininterval=0.5)
+
+
+def rebuild(sources: list[Path], index_dir: Path, show_progress: bool = True) -> int:
+    """Rebuild and print a summary; the exit code says what happened."""
+    from search.indexer import build_index
+
+    try:
+        report = build_index(sources, index_dir, progress=_progress if show_progress else lambda i: i)
+    except RebuildRunning as error:
+        click.echo(f"Error: {error}", err=True)
+        return 1
+    for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
+        click.echo(f"skipped {problem}", err=True)
+    if report.skipped > MAX_PROBLEMS_SHOWN:
+        click.echo(f"... and {report.skipped - MAX_PROBLEMS_SHOWN} more skipped", err=True)
+    if report.generation is None:
+        click.echo(
+            f"Nothing indexed ({report.skipped} skipped); the previous index, if any, is unchanged.",
+            err=True,
+        )
+        return 1
+    click.echo(
+        f"Indexed {report.indexed} documents, skipped {report.skipped}, "
+        f"{report.abbreviations} abbreviations learned, in {report.seconds:.1f} s "
+        f"-> {report.generation}"
+    )
+    return EXIT_SKIPPED if report.skipped else 0
+
+
+@main.command("index")
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def index_command(sources: tuple[Path, ...], index_dir: Path | None, quiet: bool) -> None:
+    """Rebuild the index from SOURCES (folders of .txt pages, .jsonl or .jsonl.gz files;
+    default: seeds/). Readers keep the old index until the new one is complete.
+
+    Exit status: 0 all indexed, 3 built but some input skipped, 1 nothing built."""
+    sys.exit(rebuild(list(sources) or default_sources(), _index_dir(index_dir), not quiet))
+
+
+def _print_readable(data: dict[str, Any]) -> None:
+    import html
+    import re
+
+    def plain(snippet: str) -> str:
+        return html.unescape(re.sub(r"</?mark>", "*", snippet))
+
+    first = (data["page"] - 1) * data["per_page"] + 1
+    click.echo(f"{data['total']} results for {data['query']!r} ({data['took_ms']:.0f} ms)")
+    for number, hit in enumerate(data["hits"], start=first):
+        where = ", ".join(hit["district"]) or "-"
+        click.echo(f"\n{number}. {hit['title']}  [{hit['id']}]")
+        click.echo(f"   {where} · {hit['date'] or hit['year'] or 'undated'} · score {hit['score']}")
+        click.echo(f"   {plain(hit['snippet'])}")
+    for name, buckets in data["facets"].items():
+        if buckets:
+            values = ", ".join(f"{b['value']} ({b['count']})" for b in buckets)
+            click.echo(f"\n{name}: {values}")
+
+
+@main.command("search")
+@click.argument("query")
+@click.option("--district", "districts", multiple=True, help="Only this district (repeatable).")
+@click.option("--year", "years", multiple=True, type=int, help="Only this year (repeatable).")
+@click.option("--limit", default=10, show_default=True, type=int, help="Results per page.")
+@click.option("--page", default=1, show_default=True, type=int)
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON of /api/search.")
+@index_option
+def search_command(
+    query: str,
+    districts: tuple[str, ...],
+    years: tuple[int, ...],
+    limit: int,
+    page: int,
+    sort: str,
+    as_json: bool,
+    index_dir: Path | None,
+) -> None:
+    """Search the index for QUERY: words, "phrases", -exclusions; accents optional."""
+    from search.engine import SearchEngine
+
+    try:
+        request = SearchRequest(query, districts, years, page, limit, sort)  # type: ignore[arg-type]
+        data = SearchEngine(_index_dir(index_dir)).search(request).to_json()
+    except (BadRequest, NoIndex) as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2 if isinstance(error, BadRequest) else 1)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        _print_readable(data)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@index_option
+def serve_command(host: str, port: int, index_dir: Path | None) -> None:
+    """Serve the search site and JSON API (builds the index from seeds/ if none exists)."""
+    from search.engine import SearchEngine
+
+    folder = _index_dir(index_dir)
+    if not SearchEngine(folder).exists():
+        click.echo(f"No index in {folder}: building it from {default_sources()[0]} first.")
+        code = rebuild(default_sources(), folder)
+        if code not in (0, EXIT_SKIPPED):
+            sys.exit(code)
+    from webui.server import serve
+
+    serve(folder, host=host, port=port)
+
+
+if __name__ == "__main__":
+    main()

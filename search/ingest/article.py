@@ -1,0 +1,38 @@
+"""The one record that flows from ingest to the index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Article:
+    """A cleaned article, ready to index. Text is normalised (NFC, tone marks)."""
+
+    id: str
+    title: str
+    body: str
+    date: datetime | date | None = None
+    author: str | None = None
+    districts: tuple[str, ...] = field(default_factory=tuple)
+    year: int | None = None
+    url: str | None = None
+
+    @property
+    def date_iso(self) -> str | None:
+        """``2020-08-31T21:06:00`` or ``2020-08-31``; None when unknown."""
+        return self.date.isoformat() if self.date else None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A piece of input that was skipped, and why (shown to the operator)."""
+
+    source: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.reason}"

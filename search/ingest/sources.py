@@ -1,0 +1,155 @@
+"""Read articles from sources (folders of .txt pages, .jsonl / .jsonl.gz exports).
+
+Everything is streamed: one file or one line at a time, so memory stays flat however
+large the source. Broken input is reported as a :class:`Problem` and skipped.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from search.ingest.article import Article, Problem
+from search.ingest.dates import infer_year, parse_iso_date
+from search.ingest.places import places_of
+from search.ingest.scraped import parse_scraped_page
+from search.text import normalize
+
+Item = Article | Problem
+Located = tuple[Item, str, int | None]
+
+
+def _read_text_file(path: Path) -> str | Problem:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return Problem(str(path), None, f"cannot read: {error.strerror or error}")
+    if not data.strip():
+        return Problem(str(path), None, "empty file")
+    if b"\x00" in data[:8192]:
+        return Problem(str(path), None, "binary or UTF-16 file, not UTF-8 text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return Problem(str(path), line, f"not UTF-8 (byte {error.start})")
+
+
+def read_text_page(path: Path) -> Item:
+    """One scraped page; its id is the file name without extension."""
+    text = _read_text_file(path)
+    if isinstance(text, Problem):
+        return text
+    article = parse_scraped_page(text, path.stem)
+    if article is None:
+        return Problem(str(path), None, "no headline and body found")
+    return article
+
+
+def _string(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and key in ("id", "_id"):
+        return str(value)
+    return value if isinstance(value, str) else None
+
+
+def article_from_record(record: Any) -> Article | str:
+    """An article from one JSONL object, or the reason it cannot be one.
+
+    Required: "id" (or BEIR's "_id"), "title", "text". Optional: "date" (ISO 8601),
+    "url", "district" (a name or a list of names; found in the text when absent).
+    """
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    article_id = _string(record, "id") or _string(record, "_id")
+    if not article_id or not article_id.strip():
+        return 'missing "id"'
+    title = _string(record, "title")
+    text = _string(record, "text")
+    if title is None or text is None:
+        return 'missing "title" or "text" (must be strings)'
+    title, text = normalize(title.strip()), normalize(text.strip())
+    if not title and not text:
+        return "empty title and text"
+    raw_date = _string(record, "date")
+    when = parse_iso_date(raw_date) if raw_date else None
+    raw_district = record.get("district")
+    if isinstance(raw_district, str) and raw_district.strip():
+        districts: tuple[str, ...] = (normalize(raw_district.strip()),)
+    elif isinstance(raw_district, list):
+        districts = tuple(normalize(d.strip()) for d in raw_district if isinstance(d, str) and d.strip())
+    else:
+        districts = places_of(title, text)
+    return Article(
+        id=article_id.strip(),
+        title=title,
+        body=text,
+        date=when,
+        districts=districts,
+        year=when.year if when else infer_year(f"{title}\n{text}"),
+        url=_string(record, "url"),
+    )
+
+
+def read_jsonl(path: Path) -> Iterator[Located]:
+    """Articles of a .jsonl or .jsonl.gz file with their line numbers, one at a time."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    where = str(path)
+    try:
+        with opener(path, "rb") as stream:
+            for number, raw in enumerate(stream, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    record = json.loads(raw.decode("utf-8"))
+                except UnicodeDecodeError:
+                    yield Problem(where, number, "not UTF-8"), where, number
+                    continue
+                except json.JSONDecodeError as error:
+                    yield Problem(where, number, f"bad JSON ({error.msg})"), where, number
+                    continue
+                result = article_from_record(record)
+                item = Problem(where, number, result) if isinstance(result, str) else result
+                yield item, where, number
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        yield Problem(where, None, f"cannot read: {error}"), where, None
+
+
+def _is_jsonl(path: Path) -> bool:
+    return path.name.endswith((".jsonl", ".jsonl.gz"))
+
+
+def read_source(source: Path) -> Iterator[Located]:
+    """All articles of one source with where they came from: a folder of .txt pages,
+    one .txt page, or a JSONL file."""
+    if source.is_dir():
+        for path in sorted(source.iterdir()):
+            if path.suffix == ".txt" and path.is_file():
+                yield read_text_page(path), str(path), None
+    elif _is_jsonl(source):
+        yield from read_jsonl(source)
+    elif source.suffix == ".txt" and source.is_file():
+        yield read_text_page(source), str(source), None
+    elif not source.exists():
+        yield Problem(str(source), None, "no such file or folder"), str(source), None
+    else:
+        reason = "not a folder, .txt, .jsonl or .jsonl.gz file"
+        yield Problem(str(source), None, reason), str(source), None
+
+
+def read_sources(sources: Iterable[Path]) -> Iterator[Item]:
+    """Articles of all sources in order; a repeated id is reported and skipped."""
+    seen: set[str] = set()
+    for source in sources:
+        for item, where, line in read_source(source):
+            if isinstance(item, Article):
+                if item.id in seen:
+                    yield Problem(where, line, f"duplicate id {item.id!r} skipped")
+                    continue
+                seen.add(item.id)
+            yield item
