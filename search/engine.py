@@ -154,7 +154,9 @@ class SearchEngine:
         results = page.results
         main_groups = {name: dict(results.groups(name)) for name in groups}
         ranked = not sort
-        hits = [self._hit(hit, terms, ranked) for hit in page] if page.offset < page.total else []
+        # Whoosh clamps a page past the end to the last page; past the end is empty.
+        beyond = request.page > page.pagecount
+        hits = [] if beyond else [self._hit(hit, terms, ranked) for hit in page]
         facets = self._facets(searcher, query, request, main_groups)
         return SearchResult(
             request=request,

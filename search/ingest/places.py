@@ -36,7 +36,11 @@ class Gazetteer:
     aliases: dict[str, str]
 
     def districts_in(self, text: str) -> Counter[str]:
-        return Counter(m.group(1) for m in self.typed_district.finditer(text))
+        # Numbered districts keep their type word as the name: "Quận 1", not "1".
+        return Counter(
+            f"Quận {m.group(1)}" if m.group(1).isdigit() else m.group(1)
+            for m in self.typed_district.finditer(text)
+        )
 
     def provinces_in(self, text: str) -> Counter[str]:
         found: Counter[str] = Counter()

@@ -1,0 +1,124 @@
+"""Rebuilds: atomic swap, one at a time, a failed rebuild keeps the old index; the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from search.cli import main
+from search.engine import SearchEngine
+from search.indexer import build_index
+from search.results import SearchRequest
+from search.storage import RebuildRunning, current_generation, rebuild_lock
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def _one_seed(tmp_path: Path, stem: str) -> Path:
+    folder = tmp_path / f"src-{stem}"
+    folder.mkdir()
+    shutil.copy(SEEDS / f"{stem}.txt", folder)
+    return folder
+
+
+def test_rebuild_swaps_generations_and_open_engines_follow(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    build_index([_one_seed(tmp_path, "001_87ea7937df2d375c")], index_dir)
+    engine = SearchEngine(index_dir)
+    first = current_generation(index_dir)
+    assert engine.search(SearchRequest(query="")).total == 1
+    build_index([SEEDS], index_dir)
+    second = current_generation(index_dir)
+    assert second != first
+    # the same engine object picks up the new index without a restart
+    assert engine.search(SearchRequest(query="")).total == 5
+    # the previous generation is kept for readers that still have it open
+    assert first is not None and first.exists()
+    build_index([SEEDS], index_dir)
+    assert not first.exists()
+
+
+def test_a_second_concurrent_rebuild_is_refused(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    with rebuild_lock(index_dir), pytest.raises(RebuildRunning, match="another rebuild"):
+        build_index([SEEDS], index_dir)
+
+
+def test_a_rebuild_with_nothing_to_index_keeps_the_old_index(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    build_index([SEEDS], index_dir)
+    before = current_generation(index_dir)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    report = build_index([empty], index_dir)
+    assert report.generation is None
+    assert current_generation(index_dir) == before
+    assert SearchEngine(index_dir).search(SearchRequest(query="")).total == 5
+
+
+def test_a_rebuild_that_fails_half_way_keeps_the_old_index(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    build_index([SEEDS], index_dir)
+    before = current_generation(index_dir)
+
+    def explode(items):
+        for number, item in enumerate(items):
+            if number == 2:
+                raise KeyboardInterrupt
+            yield item
+
+    with pytest.raises(KeyboardInterrupt):
+        build_index([SEEDS], index_dir, progress=explode)
+    assert current_generation(index_dir) == before
+    assert SearchEngine(index_dir).search(SearchRequest(query="chuong my")).total == 1
+    # and the next rebuild works, clearing the half-built generation
+    assert build_index([SEEDS], index_dir).indexed == 5
+    assert not list((index_dir / "generations").glob("*.building"))
+
+
+def test_cli_index_then_search_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VNSEARCH_INDEX_DIR", str(tmp_path / "via-env"))
+    runner = CliRunner()
+    built = runner.invoke(main, ["index", str(SEEDS), "--quiet"])
+    assert built.exit_code == 0, built.output
+    assert "Indexed 5 documents, skipped 0" in built.output
+    found = runner.invoke(main, ["search", "chuong my", "--json"])
+    assert found.exit_code == 0, found.output
+    data = json.loads(found.output)
+    assert set(data) >= {"query", "total", "page", "per_page", "took_ms", "hits", "facets"}
+    assert data["hits"][0]["id"] == "000_883de19ce3b78452"
+    assert set(data["hits"][0]) == {"id", "title", "snippet", "url", "district", "year", "date", "score"}
+    assert data["facets"]["district"][0] == {"value": "Chương Mỹ", "count": 1, "selected": False}
+    readable = runner.invoke(main, ["search", "Phú Xuyên", "--district", "Phú Xuyên", "--year", "2020"])
+    assert readable.exit_code == 0
+    assert "1 results for 'Phú Xuyên'" in readable.output
+    assert "*Phú* *Xuyên*" in readable.output
+
+
+def test_cli_reports_skipped_input_in_its_exit_code(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    shutil.copytree(SEEDS, source)
+    (source / "broken.txt").write_bytes(b"\xff\xfe\x00binary")
+    result = CliRunner().invoke(main, ["index", str(source), "--index", str(tmp_path / "ix"), "--quiet"])
+    assert result.exit_code == 3
+    assert "skipped " in result.output and "broken.txt" in result.output
+    assert "Indexed 5 documents, skipped 1" in result.output
+
+
+def test_cli_refuses_a_concurrent_rebuild_clearly(tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    with rebuild_lock(index_dir):
+        result = CliRunner().invoke(main, ["index", str(SEEDS), "--index", str(index_dir), "--quiet"])
+    assert result.exit_code == 1
+    assert "another rebuild" in result.output
+
+
+def test_cli_search_without_index_says_how_to_build_one(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["search", "x", "--index", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    assert "vnsearch index" in result.output
+    assert "Traceback" not in result.output

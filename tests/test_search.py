@@ -1,0 +1,185 @@
+"""Searching the real seed index: what a Vietnamese reader expects."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from search.engine import SearchEngine
+from search.query import parse
+from search.results import BadRequest, SearchRequest
+
+CHUONG_MY = "000_883de19ce3b78452"
+PHU_XUYEN = "001_87ea7937df2d375c"
+LAM_DONG = "002_580145f5ab2b21f1"
+TAY_HO = "003_9116d0a3ed22fadd"
+
+
+def ids(engine: SearchEngine, query: str, **kwargs) -> list[str]:
+    return [hit.id for hit in engine.search(SearchRequest(query=query, **kwargs)).hits]
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("chuong my", CHUONG_MY),
+        ("Chương Mỹ", CHUONG_MY),
+        ("CHƯƠNG MỸ", CHUONG_MY),
+        ("nha cong vu giao vien", LAM_DONG),
+        ("nhà công vụ giáo viên", LAM_DONG),
+        ("tay ho", TAY_HO),
+        ("lam dong", LAM_DONG),
+    ],
+)
+def test_the_right_article_comes_first(engine: SearchEngine, query: str, first: str) -> None:
+    assert ids(engine, query)[0] == first
+
+
+def test_phu_xuyen_finds_exactly_one_article(engine: SearchEngine) -> None:
+    # every article mentions some "Phú" (Trần Phú...), only one is about Phú Xuyên
+    assert ids(engine, "Phú Xuyên") == [PHU_XUYEN]
+    assert ids(engine, "phu xuyen") == [PHU_XUYEN]
+
+
+@pytest.mark.parametrize("query", ["Leicester", "Liverpool", "Premier League", '"Ứng Hòa"', '"Đan Phượng"'])
+def test_sidebar_words_find_nothing(engine: SearchEngine, query: str) -> None:
+    assert ids(engine, query) == []
+
+
+def test_decomposed_query_matches_like_composed(engine: SearchEngine) -> None:
+    import unicodedata
+
+    assert ids(engine, unicodedata.normalize("NFD", "Chương Mỹ")) == ids(engine, "Chương Mỹ")
+
+
+def test_exact_accents_rank_above_folded_matches(engine: SearchEngine) -> None:
+    accented = engine.search(SearchRequest(query="Chương Mỹ")).hits[0]
+    folded = engine.search(SearchRequest(query="chuong my")).hits[0]
+    assert accented.id == folded.id
+    assert accented.score > folded.score
+
+
+def test_quoted_phrase_needs_the_words_in_order(engine: SearchEngine) -> None:
+    assert len(ids(engine, '"nhà công vụ"')) == 1
+    assert ids(engine, '"công vụ nhà"') == []
+
+
+def test_exclusion_removes_matches(engine: SearchEngine) -> None:
+    everything = ids(engine, "phong trào thi đua")
+    assert TAY_HO in everything
+    without = ids(engine, "phong trào thi đua -Tây")
+    assert TAY_HO not in without
+    assert len(without) == len(everything) - 1
+    assert CHUONG_MY not in ids(engine, 'phong trào -"chương mỹ"')
+
+
+def test_abbreviation_finds_the_long_form_and_back(engine: SearchEngine) -> None:
+    # 001 and 003 never write "LĐLĐ", only "Liên đoàn Lao động"
+    assert {PHU_XUYEN, TAY_HO} <= set(ids(engine, "LĐLĐ"))
+    assert {PHU_XUYEN, TAY_HO} <= set(ids(engine, "ldld"))
+    # and the long form finds the article that mostly writes the short one
+    assert CHUONG_MY in ids(engine, "liên đoàn lao động")
+
+
+def test_snippet_marks_the_accented_words_of_an_unaccented_query(engine: SearchEngine) -> None:
+    hit = engine.search(SearchRequest(query="chuong my")).hits[0]
+    marked = re.findall(r"<mark>(.*?)</mark>", hit.snippet)
+    assert marked and set(marked) <= {"Chương", "Mỹ"}
+    assert "Chương</mark> <mark>Mỹ" in hit.snippet
+
+
+def test_snippet_is_escaped_html() -> None:
+    from search.highlight import mark_all, snippet
+
+    html = snippet("Tin <script>alert(1)</script> ở Chương Mỹ & Hà Nội", {"chuong"})
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "<mark>Chương</mark>" in html
+    assert mark_all("a < b", set()) == "a &lt; b"
+
+
+def test_district_facet_lists_the_districts(engine: SearchEngine) -> None:
+    facets = engine.search(SearchRequest(query="")).facets
+    values = {bucket.value: bucket.count for bucket in facets["district"]}
+    assert {"Chương Mỹ", "Phú Xuyên", "Tây Hồ", "Lâm Đồng"} <= set(values)
+    assert all(count == 1 for count in values.values())
+    years = {bucket.value: bucket.count for bucket in facets["year"]}
+    assert years == {"2020": 2, "2022": 2, "2024": 1}
+
+
+def test_filters_narrow_and_facets_stay_reachable(engine: SearchEngine) -> None:
+    result = engine.search(SearchRequest(query="thi đua", districts=("Tây Hồ",)))
+    assert [hit.id for hit in result.hits] == [TAY_HO]
+    district = {b.value: b for b in result.facets["district"]}
+    assert district["Tây Hồ"].selected
+    # the other districts keep their counts, so a second one can be added (OR)
+    assert district["Chương Mỹ"].count == 1 and not district["Chương Mỹ"].selected
+    both = ids(engine, "thi đua", districts=("Tây Hồ", "Chương Mỹ"))
+    assert set(both) == {TAY_HO, CHUONG_MY}
+    assert ids(engine, "thi đua", years=(2020,)) and set(ids(engine, "thi đua", years=(2020,))) == {
+        PHU_XUYEN,
+        TAY_HO,
+    }
+    assert ids(engine, "thi đua", districts=("Tây Hồ",), years=(2024,)) == []
+
+
+def test_pagination(engine: SearchEngine) -> None:
+    pages = [ids(engine, "", per_page=2, page=n) for n in (1, 2, 3, 4)]
+    assert [len(p) for p in pages] == [2, 2, 1, 0]
+    assert len({i for p in pages for i in p}) == 5
+    result = engine.search(SearchRequest(query="", per_page=2))
+    assert result.total == 5 and result.pages == 3
+
+
+def test_sort_by_date_puts_newest_first(engine: SearchEngine) -> None:
+    hits = engine.search(SearchRequest(query="thi đua", sort="date")).hits
+    years = [hit.year for hit in hits]
+    assert years == sorted(years, reverse=True)
+    assert all(hit.score is None for hit in hits)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"page": 0}, {"per_page": 0}, {"per_page": 101}, {"sort": "random"}, {"query": "x" * 1001}],
+)
+def test_bad_requests_are_refused_with_a_message(kwargs) -> None:
+    with pytest.raises(BadRequest) as error:
+        SearchRequest(**kwargs)
+    assert str(error.value)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"unbalanced', "AND OR NOT", "-", "*", "?", "title:", "[a TO b]", "~2", "^3", "\x00\x1f", "😀", "((("],
+)
+def test_hostile_queries_never_raise(engine: SearchEngine, query: str) -> None:
+    result = engine.search(SearchRequest(query=query))
+    assert result.total >= 0
+
+
+@pytest.mark.parametrize(
+    ("text", "terms", "phrases", "excluded"),
+    [
+        ("chuong my", ["chuong", "my"], [], []),
+        ('"Chương Mỹ" giáo', ["giáo"], [["chương", "mỹ"]], []),
+        ("thi đua -Tây", ["thi", "đua"], [], [["tây"]]),
+        ('a -"b c"', ["a"], [], [["b", "c"]]),
+        ('"unbalanced words', ["unbalanced", "words"], [], []),
+        ("title:Hà [a TO b]", ["title", "hà", "a", "to", "b"], [], []),
+        ("“Tây Hồ”", [], [["tây", "hồ"]], []),
+        ("hoà", ["hòa"], [], []),
+    ],
+)
+def test_parse(text: str, terms, phrases, excluded) -> None:
+    parsed = parse(text)
+    assert (parsed.terms, parsed.phrases, parsed.excluded) == (terms, phrases, excluded)
+
+
+def test_document_lookup(engine: SearchEngine) -> None:
+    document = engine.document(PHU_XUYEN)
+    assert document is not None
+    assert document.date == "2020-08-31T21:06:00"
+    assert document.district == ["Phú Xuyên"]
+    assert document.author == "H.D"
+    assert engine.document("../../etc/passwd") is None

@@ -1,0 +1,103 @@
+"""Normalisation, folding and the Whoosh analyzers: token text AND offsets."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from search.analysis import compound_analyzer, folded_analyzer, syllable_analyzer
+from search.segment import segment
+from search.text import fold, has_diacritics, normalize
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("hoà bình", "hòa bình"),
+        ("Hoà Bình", "Hòa Bình"),
+        ("thuỷ lợi", "thủy lợi"),
+        ("khoẻ mạnh", "khỏe mạnh"),
+        ("quý", "quý"),  # "qu" is a consonant: the mark stays on y
+        ("hoàng", "hoàng"),  # closed syllable: only one placement exists
+        ("Ðức", "Đức"),  # Icelandic eth, a look-alike seen in scraped pages
+        ("LÐLĐ", "LĐLĐ"),
+        (unicodedata.normalize("NFD", "Chương Mỹ"), "Chương Mỹ"),
+        (unicodedata.normalize("NFD", "hoà"), "hòa"),
+        ("plain ascii", "plain ascii"),
+    ],
+)
+def test_normalize(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("word", "folded"),
+    [("Đường", "Duong"), ("đ", "d"), ("Chương Mỹ", "Chuong My"), ("nghiêng", "nghieng"), ("ABC", "ABC")],
+)
+def test_fold(word: str, folded: str) -> None:
+    assert fold(word) == folded
+    assert fold(folded) == folded  # idempotent
+
+
+def test_has_diacritics() -> None:
+    assert has_diacritics("chương")
+    assert not has_diacritics("chuong")
+
+
+def _tokens(analyzer, text: str) -> list[tuple[str, int, int, int]]:
+    return [(t.text, t.pos, t.startchar, t.endchar) for t in analyzer(text, positions=True, chars=True)]
+
+
+def test_syllable_analyzer_text_and_offsets() -> None:
+    text = "Huyện Chương Mỹ, năm 2021."
+    assert _tokens(syllable_analyzer(), text) == [
+        ("huyện", 0, 0, 5),
+        ("chương", 1, 6, 12),
+        ("mỹ", 2, 13, 15),
+        ("năm", 3, 17, 20),
+        ("2021", 4, 21, 25),
+    ]
+
+
+def test_folded_analyzer_keeps_offsets_of_the_accented_text() -> None:
+    text = "Đường Láng"
+    tokens = _tokens(folded_analyzer(), text)
+    assert tokens == [("duong", 0, 0, 5), ("lang", 1, 6, 10)]
+    assert [text[s:e] for _, _, s, e in tokens] == ["Đường", "Láng"]
+
+
+def test_decomposed_input_gives_the_same_tokens_as_composed() -> None:
+    composed = "Liên đoàn Lao động huyện Chương Mỹ hoà giải"
+    decomposed = unicodedata.normalize("NFD", composed)
+    for analyzer in (syllable_analyzer(), folded_analyzer()):
+        assert [t.text for t in analyzer(decomposed)] == [t.text for t in analyzer(composed)]
+
+
+def test_misplaced_tone_mark_gives_the_same_tokens() -> None:
+    assert [t.text for t in syllable_analyzer()("hoà")] == [t.text for t in syllable_analyzer()("hòa")]
+
+
+def test_compound_analyzer_emits_folded_compounds_at_true_offsets() -> None:
+    text = "Liên đoàn Lao động làm nhà công vụ giáo viên"
+    tokens = _tokens(compound_analyzer(), text)
+    texts = [t[0] for t in tokens]
+    assert "lien_doan" in texts
+    assert "giao_vien" in texts
+    assert "cong_vu" in texts
+    for _word, _pos, start, end in tokens:
+        assert " " in text[start:end]  # a compound spans several syllables
+    giao_vien = next(t for t in tokens if t[0] == "giao_vien")
+    assert text[giao_vien[2] : giao_vien[3]] == "giáo viên"
+    # positions line up with the syllable field: "giáo" is the 9th syllable (index 8)
+    assert giao_vien[1] == 8
+
+
+def test_segmentation_uses_capitalisation_before_lowercasing() -> None:
+    words = [w.text for w in segment("Liên đoàn Lao động huyện Chương Mỹ")]
+    assert "Liên đoàn" in words
+    assert "Lao động" in words
+
+
+def test_analyzer_never_emits_punctuation() -> None:
+    assert [t.text for t in syllable_analyzer()("«» — !!! ... “”")] == []
