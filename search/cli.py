@@ -155,5 +155,43 @@ def serve_command(host: str, port: int, index_dir: Path | None) -> None:
     serve(folder, host=host, port=port)
 
 
+@main.command("bench")
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--queries",
+    "queries_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="BEIR queries.jsonl or a text file, one query a line (default: built-in seed queries).",
+)
+@click.option("--limit", type=int, default=None, help="Use only the first N queries.")
+@click.option("--repeat", type=int, default=20, show_default=True, help="Times to run the query set.")
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Build the benchmark index here and keep it (default: a temporary folder).",
+)
+def bench_command(
+    sources: tuple[Path, ...],
+    queries_path: Path | None,
+    limit: int | None,
+    repeat: int,
+    index_dir: Path | None,
+) -> None:
+    """Time a full rebuild of SOURCES (default: seeds/) and searches with highlights and
+    facets on it. Prints figures; never fails on speed."""
+    from search import bench
+
+    queries = bench.read_queries(queries_path, limit)
+    figures = bench.run(list(sources) or default_sources(), queries, repeat, index_dir)
+    mib = figures["index_bytes"] / 2**20  # type: ignore[operator]
+    click.echo(
+        f"indexing: {figures['documents']} documents ({figures['skipped']} skipped) in "
+        f"{figures['index_seconds']} s, {figures['docs_per_second']} docs/s, index {mib:.1f} MiB"
+    )
+    click.echo(f"search (ranking + highlighted snippets + facets): {figures['latency_ms']}")
+
+
 if __name__ == "__main__":
     main()
