@@ -1,0 +1,47 @@
+"""The Flask application factory.
+
+>>> app = create_app({"INDEX_DIR": Path("index")})
+
+Config keys: ``INDEX_DIR`` (default: ``$VNSEARCH_INDEX_DIR`` or ``index/``) and
+``CORS_ORIGINS`` (a comma-separated allow-list, default ``$VNSEARCH_CORS_ORIGINS``;
+empty means no CORS headers).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from search.config import default_index_dir
+from search.engine import SearchEngine
+from webui import errors, formatting, security, views
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """A configured app with one :class:`SearchEngine` for its index folder."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        INDEX_DIR=default_index_dir(),
+        CORS_ORIGINS=os.environ.get(security.CORS_VARIABLE, ""),
+    )
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    app.json.sort_keys = False  # keep the documented key order
+    app.json.ensure_ascii = False  # Vietnamese as UTF-8, not \u escapes
+    app.extensions[views.ENGINE_KEY] = SearchEngine(Path(app.config["INDEX_DIR"]))
+
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters.update(
+        vi_number=formatting.vi_number,
+        vi_seconds=formatting.vi_seconds,
+        vi_date=formatting.vi_date,
+    )
+    app.register_blueprint(views.pages)
+    app.register_blueprint(views.api)
+    errors.register_error_handlers(app)
+    security.configure(app)
+    return app

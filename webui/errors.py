@@ -1,0 +1,91 @@
+"""Every error as JSON under /api (and /healthz), as a Vietnamese page elsewhere.
+
+Never a stack trace: unexpected exceptions are logged and answered with a plain 500.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from search.results import BadRequest
+from search.storage import NoIndex
+from webui.params import InvalidParameter
+
+NO_INDEX_MESSAGE = "The search index is not built yet; the operator should run: vnsearch index"
+
+PARAMETER_LABELS = {
+    "q": "Từ khóa tìm kiếm",
+    "district": "Địa phương",
+    "year": "Năm",
+    "page": "Số trang",
+    "per_page": "Số kết quả mỗi trang",
+    "sort": "Cách sắp xếp",
+}
+
+# status -> (title, explanation) for the HTML error page
+PAGE_TEXTS = {
+    400: ("Yêu cầu không hợp lệ", "Địa chỉ tìm kiếm có tham số không hợp lệ."),
+    404: ("Không tìm thấy trang", "Trang hoặc bài viết bạn tìm không tồn tại hoặc đã bị xoá."),
+    405: ("Phương thức không được hỗ trợ", "Trang này chỉ hỗ trợ xem (GET)."),
+    503: (
+        "Chưa có dữ liệu tìm kiếm",
+        "Chỉ mục tìm kiếm chưa được xây dựng. Người quản trị cần chạy lệnh: vnsearch index",
+    ),
+    500: ("Đã có lỗi xảy ra", "Máy chủ gặp lỗi ngoài dự kiến. Vui lòng thử lại sau."),
+}
+
+
+def wants_json(path: str) -> bool:
+    """JSON endpoints: everything under /api, and /healthz."""
+    return path == "/api" or path.startswith("/api/") or path == "/healthz"
+
+
+def error_response(status: int, message: str, detail_vi: str | None = None) -> tuple[Response | str, int]:
+    """The error in the form the requested path speaks."""
+    if wants_json(request.path):
+        return jsonify({"error": {"status": status, "message": message}}), status
+    title, explanation = PAGE_TEXTS.get(status, PAGE_TEXTS[500] if status >= 500 else PAGE_TEXTS[400])
+    html = render_template(
+        "error.html", status=status, title=title, explanation=detail_vi or explanation, detail=message
+    )
+    return html, status
+
+
+def _http_message(error: HTTPException) -> str:
+    if error.code == 404 and request.url_rule is None:  # no such route
+        return f"not found: {request.path}"
+    if error.code == 405:
+        return f"method {request.method} is not allowed here; use GET"
+    return error.description or error.name
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[Response | str, int]:
+        status = error.code or 500
+        body, code = error_response(status, _http_message(error))
+        response = app.make_response((body, code))
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response, code
+
+    @app.errorhandler(BadRequest)
+    def bad_request(error: BadRequest) -> tuple[Response | str, int]:
+        detail_vi = None
+        if isinstance(error, InvalidParameter) and error.name in PARAMETER_LABELS:
+            detail_vi = f"{PARAMETER_LABELS[error.name]} không hợp lệ."
+        return error_response(400, str(error), detail_vi)
+
+    @app.errorhandler(NoIndex)
+    def no_index(error: NoIndex) -> tuple[Response | str, int]:
+        app.logger.warning("no index: %s", error)
+        return error_response(503, NO_INDEX_MESSAGE)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> tuple[Response | str, int]:
+        if isinstance(error, HTTPException):  # pragma: no cover - handled above
+            return http_error(error)
+        app.logger.exception("unexpected error on %s", request.path)
+        return error_response(500, "internal error; it has been logged")

@@ -1,0 +1,123 @@
+"""Marshmallow schemas: the query parameters we accept and the JSON shapes we answer.
+
+The parameter schema validates requests (see :mod:`webui.params`); all of them feed
+the generated OpenAPI document (see :mod:`webui.openapi`), so the documentation is
+derived from the same code that checks the input.
+"""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from search.results import MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS
+
+MAX_PAGE = 1000
+MIN_YEAR, MAX_YEAR = 1, 9999
+DEFAULT_PER_PAGE = 10
+
+
+class SearchArgsSchema(Schema):
+    """Query-string parameters of ``/`` and ``/api/search``."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    q = fields.String(
+        load_default="",
+        validate=validate.Length(max=MAX_QUERY_CHARS),
+        metadata={"description": 'Words, "phrases", -exclusions; diacritics optional. Empty: latest.'},
+    )
+    district = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)),
+        load_default=list,
+        metadata={"description": "Only these districts (repeatable; values combine with OR)."},
+    )
+    year = fields.List(
+        fields.Integer(strict=False, validate=validate.Range(MIN_YEAR, MAX_YEAR)),
+        load_default=list,
+        metadata={"description": "Only these years (repeatable; values combine with OR)."},
+    )
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
+    per_page = fields.Integer(load_default=DEFAULT_PER_PAGE, validate=validate.Range(1, MAX_PER_PAGE))
+    sort = fields.String(
+        load_default="relevance",
+        validate=validate.OneOf(SORTS),
+        metadata={"description": "relevance (default) or date (newest first)."},
+    )
+
+
+class ResponseSchema(Schema):
+    """A documented answer; clients should ignore keys they do not know (we may add some)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class HitSchema(ResponseSchema):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    snippet = fields.String(
+        required=True, metadata={"description": "HTML: text escaped, matched words in <mark>."}
+    )
+    url = fields.String(required=True, allow_none=True)
+    district = fields.List(fields.String(), required=True)
+    year = fields.Integer(required=True, allow_none=True)
+    date = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "ISO 8601 (2020-08-31T21:06:00 or 2020-08-31); null when unknown."},
+    )
+    score = fields.Float(
+        required=True, allow_none=True, metadata={"description": "null when sorted by date."}
+    )
+
+
+class FacetBucketSchema(ResponseSchema):
+    value = fields.String(required=True)
+    count = fields.Integer(required=True)
+    selected = fields.Boolean(required=True)
+
+
+class FacetsSchema(ResponseSchema):
+    district = fields.List(fields.Nested(FacetBucketSchema), required=True)
+    year = fields.List(fields.Nested(FacetBucketSchema), required=True)
+
+
+class SearchResultSchema(ResponseSchema):
+    query = fields.String(required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    took_ms = fields.Float(required=True)
+    hits = fields.List(fields.Nested(HitSchema), required=True)
+    facets = fields.Nested(FacetsSchema, required=True)
+    suggestion = fields.String(
+        required=True, allow_none=True, metadata={"description": "A better spelling of the query, or null."}
+    )
+
+
+class DocumentSchema(ResponseSchema):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True, metadata={"description": "The cleaned article text, plain."})
+    url = fields.String(required=True, allow_none=True)
+    district = fields.List(fields.String(), required=True)
+    year = fields.Integer(required=True, allow_none=True)
+    date = fields.String(required=True, allow_none=True)
+    author = fields.String(required=True, allow_none=True)
+
+
+class ErrorDetailSchema(ResponseSchema):
+    status = fields.Integer(required=True)
+    message = fields.String(required=True)
+
+
+class ErrorSchema(ResponseSchema):
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+class HealthSchema(ResponseSchema):
+    status = fields.String(required=True, metadata={"description": '"ok" or "no index".'})
+    documents = fields.Integer(required=True)
+    generation = fields.String()
+    built_at = fields.String(allow_none=True)

@@ -1,0 +1,48 @@
+"""Serve the app under waitress (never Flask's development server, never debug mode)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from waitress import create_server
+
+from search.results import SearchRequest
+from search.storage import NoIndex
+from webui.app import create_app
+from webui.views import ENGINE_KEY
+
+WARM_UP_QUERY = "khởi động"
+THREADS = 4
+
+
+def warm_up(app: Flask) -> bool:
+    """Run one search so the segmenter's model is loaded before the first reader comes;
+    False when there is no index yet (the app then answers 503 until one is built)."""
+    try:
+        app.extensions[ENGINE_KEY].search(SearchRequest(query=WARM_UP_QUERY))
+    except NoIndex:
+        return False
+    return True
+
+
+def address(host: str, port: int) -> str:
+    """``http://127.0.0.1:5000/``; IPv6 hosts in brackets."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
+
+
+def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 5000) -> None:
+    """Serve the search site and JSON API for ``index_dir`` until interrupted.
+    ``port=0`` picks a free port; the address printed is the real one."""
+    app = create_app({"INDEX_DIR": Path(index_dir)})
+    if not warm_up(app):
+        print(f"Warning: no index in {index_dir} yet; answering 503 until one is built.", flush=True)
+    server = create_server(app, host=host, port=port, threads=THREADS, ident="vnsearch")
+    print(f"Serving on {address(host, server.effective_port)}", flush=True)  # type: ignore[union-attr]
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        print("Stopped.", flush=True)
+    finally:
+        server.close()

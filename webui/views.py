@@ -1,0 +1,129 @@
+"""All views: one search, rendered as HTML (``/``) and as JSON (``/api/search``).
+
+The views reach the engine only through :func:`engine` (one
+:class:`~search.engine.SearchEngine` per app) and the dataclasses of
+:mod:`search.results`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
+from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
+
+from search.engine import SearchEngine
+from search.highlight import mark_all
+from search.results import MAX_QUERY_CHARS, SearchResult
+from webui.formatting import safe_link
+from webui.openapi import build_spec, documented, error_body, json_body
+from webui.params import InvalidParameter, parse_search_args
+from webui.presenter import present
+from webui.schemas import SearchArgsSchema
+
+ENGINE_KEY = "vnsearch.engine"
+SPEC_KEY = "vnsearch.openapi"
+
+pages = Blueprint("pages", __name__)
+api = Blueprint("api", __name__)
+
+
+def engine() -> SearchEngine:
+    """The app's one engine (it follows the index folder's CURRENT pointer)."""
+    return current_app.extensions[ENGINE_KEY]
+
+
+def run_search(args: MultiDict[str, str]) -> SearchResult:
+    """Validate the query string and search; a page past the last one has no hits."""
+    search_request = parse_search_args(args)
+    result = engine().search(search_request)
+    if search_request.page > result.pages:  # the engine would repeat the last page
+        result = replace(result, hits=[])
+    return result
+
+
+# -- HTML -----------------------------------------------------------------------------
+@pages.get("/")
+def search_page() -> str:
+    result = run_search(request.args)
+    base = url_for("pages.search_page")
+    view = present(result, base=base, article_base=base + "articles/")
+    return render_template("search.html", page=view)
+
+
+@pages.get("/articles/<path:doc_id>")
+def article_page(doc_id: str) -> str:
+    query = request.args.get("q", "")
+    if len(query) > MAX_QUERY_CHARS:
+        raise InvalidParameter("q", f"the query is longer than {MAX_QUERY_CHARS} characters")
+    document = engine().document(doc_id)
+    if document is None:
+        abort(404)
+    terms = engine().highlight_terms(query) if query.strip() else set()
+    body_html = mark_all(document.body, terms)  # escaped text, query words in <mark>
+    return render_template(
+        "article.html",
+        document=document,
+        query=query,
+        title_html=Markup(mark_all(document.title, terms)),
+        paragraphs=[Markup(line) for line in body_html.split("\n") if line.strip()],
+        source_url=safe_link(document.url),
+        back_url=url_for("pages.search_page", q=query) if query else url_for("pages.search_page"),
+    )
+
+
+# -- JSON -----------------------------------------------------------------------------
+@api.get("/api/search")
+@documented(
+    summary="Search articles",
+    description="Ranked, highlighted, faceted results. `district` and `year` are repeatable; "
+    "values of one facet combine with OR, different facets with AND.",
+    parameters=[{"in": "query", "schema": SearchArgsSchema}],
+    responses={
+        "200": json_body("The results page", "SearchResult"),
+        "400": error_body("A parameter is invalid (the message says which)"),
+        "503": error_body("No index has been built yet"),
+    },
+)
+def api_search() -> Response:
+    return jsonify(run_search(request.args).to_json())
+
+
+@api.get("/api/documents/<path:doc_id>")
+@documented(
+    summary="One article",
+    description="The stored article: cleaned text and metadata.",
+    responses={
+        "200": json_body("The article", "Document"),
+        "404": error_body("No article has this id"),
+        "503": error_body("No index has been built yet"),
+    },
+)
+def api_document(doc_id: str) -> Response:
+    document = engine().document(doc_id)
+    if document is None:
+        abort(404, description=f"no document with id {doc_id!r}")
+    return jsonify(document.to_json())
+
+
+@api.get("/healthz")
+@documented(
+    summary="Health",
+    description="The index generation being served and its size; 503 when there is none.",
+    responses={
+        "200": json_body("Serving", "Health"),
+        "503": json_body("No index yet", "Health"),
+    },
+)
+def healthz() -> tuple[Response, int]:
+    info: dict[str, Any] = engine().info()
+    return jsonify(info), 200 if info.get("status") == "ok" else 503
+
+
+@api.get("/api/openapi.json")
+def openapi() -> Response:
+    if SPEC_KEY not in current_app.extensions:
+        current_app.extensions[SPEC_KEY] = build_spec(current_app._get_current_object())  # type: ignore[attr-defined]
+    return jsonify(current_app.extensions[SPEC_KEY])
