@@ -1,0 +1,363 @@
+"""The JSON API on a real index of the five seed articles: shapes, filters, errors, headers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from search.engine import SearchEngine
+from search.results import SearchRequest
+from webui.app import create_app
+from webui.schemas import DocumentSchema, ErrorSchema, SearchResultSchema
+
+CHUONG_MY = "000_883de19ce3b78452"
+ALL_IDS = {
+    "000_883de19ce3b78452",
+    "001_87ea7937df2d375c",
+    "002_580145f5ab2b21f1",
+    "003_9116d0a3ed22fadd",
+    "004_9b8927cfa1a53773",
+}
+RESULT_KEYS = {"query", "total", "page", "per_page", "took_ms", "hits", "facets", "suggestion"}
+HIT_KEYS = {"id", "title", "snippet", "url", "district", "year", "date", "score"}
+BUCKET_KEYS = {"value", "count", "selected"}
+DOCUMENT_KEYS = {"id", "title", "body", "url", "district", "year", "date", "author"}
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options")
+
+
+@pytest.fixture(scope="module")
+def app(seeded_index: Path) -> Flask:
+    return create_app({"TESTING": True, "INDEX_DIR": seeded_index})
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def search(client: FlaskClient, query_string: Any) -> dict[str, Any]:
+    response = client.get("/api/search", query_string=query_string)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    return response.get_json()
+
+
+def marked_words(snippet: str) -> list[str]:
+    return re.findall(r"<mark>(.*?)</mark>", snippet)
+
+
+def assert_json_error(response: Any, status: int) -> str:
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    data = response.get_json()
+    assert set(data) == {"error"}
+    assert data["error"]["status"] == status
+    message = data["error"]["message"]
+    assert isinstance(message, str) and message
+    assert "Traceback" not in message
+    return message
+
+
+# -- the shape ------------------------------------------------------------------------
+def test_search_json_has_the_documented_shape(client: FlaskClient) -> None:
+    data = search(client, {"q": "chuong my"})
+    assert set(data) == RESULT_KEYS  # DESIGN.md's keys, plus the optional "suggestion"
+    assert data["query"] == "chuong my"
+    assert isinstance(data["total"], int) and data["total"] >= 1
+    assert data["page"] == 1 and data["per_page"] == 10
+    assert isinstance(data["took_ms"], (int, float)) and data["took_ms"] >= 0
+    assert data["suggestion"] is None or isinstance(data["suggestion"], str)
+    assert set(data["facets"]) == {"district", "year"}
+    for hit in data["hits"]:
+        assert set(hit) == HIT_KEYS
+        assert isinstance(hit["id"], str) and isinstance(hit["title"], str)
+        assert isinstance(hit["snippet"], str)
+        assert hit["url"] is None or isinstance(hit["url"], str)
+        assert isinstance(hit["district"], list) and all(isinstance(d, str) for d in hit["district"])
+        assert hit["year"] is None or isinstance(hit["year"], int)
+        assert hit["date"] is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2})?", hit["date"])
+        assert isinstance(hit["score"], float)
+    for buckets in data["facets"].values():
+        for bucket in buckets:
+            assert set(bucket) == BUCKET_KEYS
+            assert isinstance(bucket["value"], str)
+            assert isinstance(bucket["count"], int)
+            assert isinstance(bucket["selected"], bool)
+    assert SearchResultSchema().validate(data) == {}
+
+
+def test_search_json_is_the_engines_result(client: FlaskClient, engine: SearchEngine) -> None:
+    data = search(client, {"q": "chuong my", "district": "Chương Mỹ"})
+    expected = engine.search(SearchRequest(query="chuong my", districts=("Chương Mỹ",))).to_json()
+    data.pop("took_ms")
+    expected.pop("took_ms")
+    assert data == expected
+    assert list(data) == list(expected)  # documented key order kept
+
+
+def test_query_without_diacritics_finds_the_chuong_my_article_first(client: FlaskClient) -> None:
+    data = search(client, {"q": "chuong my"})
+    first = data["hits"][0]
+    assert first["id"] == CHUONG_MY
+    assert first["district"] == ["Chương Mỹ"]
+    words = marked_words(first["snippet"])
+    assert "Chương" in words and "Mỹ" in words
+
+
+def test_response_is_utf8_not_escaped(client: FlaskClient) -> None:
+    body = client.get("/api/search", query_string={"q": "chuong my"}).get_data(as_text=True)
+    assert "Chương Mỹ" in body
+
+
+# -- filters, facets, paging, sorting -------------------------------------------------------
+def test_district_filter(client: FlaskClient) -> None:
+    data = search(client, {"district": "Phú Xuyên"})
+    assert data["total"] == 1
+    assert [hit["id"] for hit in data["hits"]] == ["001_87ea7937df2d375c"]
+    assert all("Phú Xuyên" in hit["district"] for hit in data["hits"])
+
+
+def test_repeated_district_params_combine_with_or(client: FlaskClient) -> None:
+    data = search(client, [("district", "Phú Xuyên"), ("district", "Tây Hồ")])
+    assert data["total"] == 2
+    assert {hit["id"] for hit in data["hits"]} == {"001_87ea7937df2d375c", "003_9116d0a3ed22fadd"}
+    assert all({"Phú Xuyên", "Tây Hồ"} & set(hit["district"]) for hit in data["hits"])
+
+
+def test_year_filter(client: FlaskClient) -> None:
+    data = search(client, {"year": "2020"})
+    assert data["total"] == 2
+    assert all(hit["year"] == 2020 for hit in data["hits"])
+    both = search(client, [("year", "2020"), ("year", "2024")])
+    assert both["total"] == 3
+
+
+def test_district_and_year_combine_with_and(client: FlaskClient) -> None:
+    assert search(client, {"district": "Tây Hồ", "year": "2020"})["total"] == 1
+    assert search(client, {"district": "Tây Hồ", "year": "2024"})["total"] == 0
+
+
+def test_facet_selected_flags(client: FlaskClient) -> None:
+    data = search(client, {"district": "Tây Hồ"})
+    districts = {b["value"]: b for b in data["facets"]["district"]}
+    assert districts["Tây Hồ"]["selected"] is True
+    assert districts["Tây Hồ"]["count"] == 1
+    others = [b for value, b in districts.items() if value != "Tây Hồ"]
+    assert others, "the other districts stay reachable (OR within a facet)"
+    assert not any(b["selected"] for b in others)
+    assert not any(b["selected"] for b in data["facets"]["year"])
+    years = {b["value"]: b["count"] for b in data["facets"]["year"]}
+    assert years == {"2020": 1}
+
+
+def test_facet_counts_without_filters(client: FlaskClient) -> None:
+    data = search(client, {})
+    years = {b["value"]: b["count"] for b in data["facets"]["year"]}
+    assert years == {"2024": 1, "2022": 2, "2020": 2}
+    assert {b["value"] for b in data["facets"]["district"]} >= {"Chương Mỹ", "Phú Xuyên", "Tây Hồ"}
+
+
+def test_per_page_and_page(client: FlaskClient) -> None:
+    pages = [search(client, {"per_page": 2, "page": n}) for n in (1, 2, 3)]
+    assert [len(p["hits"]) for p in pages] == [2, 2, 1]
+    assert all(p["total"] == 5 and p["per_page"] == 2 for p in pages)
+    assert [p["page"] for p in pages] == [1, 2, 3]
+    ids = [hit["id"] for p in pages for hit in p["hits"]]
+    assert len(ids) == len(set(ids)) and set(ids) == ALL_IDS
+
+
+def test_page_past_the_last_has_no_hits(client: FlaskClient) -> None:
+    data = search(client, {"per_page": 2, "page": 4})
+    assert data["total"] == 5 and data["page"] == 4 and data["hits"] == []
+
+
+def test_empty_query_lists_latest_articles(client: FlaskClient) -> None:
+    data = search(client, {"q": ""})
+    assert data["total"] == 5
+    years = [hit["year"] for hit in data["hits"]]
+    assert years == sorted(years, reverse=True)
+
+
+def test_sort_by_date(client: FlaskClient) -> None:
+    data = search(client, {"q": "lao động", "sort": "date"})
+    assert data["total"] >= 2
+    years = [hit["year"] or 0 for hit in data["hits"]]
+    assert years == sorted(years, reverse=True)
+    assert all(hit["score"] is None for hit in data["hits"])
+    ranked = search(client, {"q": "lao động"})
+    assert all(isinstance(hit["score"], float) for hit in ranked["hits"])
+
+
+def test_empty_parameters_mean_defaults(client: FlaskClient) -> None:
+    data = search(client, "q=&district=&year=&page=&per_page=&sort=")
+    assert data["total"] == 5 and data["page"] == 1 and data["per_page"] == 10
+
+
+# -- errors ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"page": "abc"}, "page"),
+        ({"page": "0"}, "page"),
+        ({"page": "-1"}, "page"),
+        ({"page": "1.5"}, "page"),
+        ({"page": "99999999999999999999999"}, "page"),
+        ({"per_page": "0"}, "per_page"),
+        ({"per_page": "101"}, "per_page"),
+        ({"per_page": "ten"}, "per_page"),
+        ({"year": "abc"}, "year"),
+        ({"year": "0"}, "year"),
+        ({"year": "123456"}, "year"),
+        ([("year", "2020"), ("year", "x")], "year"),
+        ({"sort": "newest"}, "sort"),
+        ({"q": "a" * 1001}, "q"),
+        ({"district": "x" * 201}, "district"),
+    ],
+)
+def test_bad_parameters_get_a_json_400(client: FlaskClient, params: Any, name: str) -> None:
+    message = assert_json_error(client.get("/api/search", query_string=params), 400)
+    assert message.startswith(f"{name}:")
+    assert ErrorSchema().validate(client.get("/api/search", query_string=params).get_json()) == {}
+
+
+def test_unknown_document_is_a_json_404(client: FlaskClient) -> None:
+    message = assert_json_error(client.get("/api/documents/no-such-id"), 404)
+    assert "no-such-id" in message
+
+
+@pytest.mark.parametrize("path", ["/api/nothing-here", "/api", "/api/search/extra", "/api/documents/"])
+def test_unknown_api_route_is_a_json_404(client: FlaskClient, path: str) -> None:
+    assert_json_error(client.get(path), 404)
+
+
+def test_wrong_method_is_a_json_405(client: FlaskClient) -> None:
+    response = client.post("/api/search", data={"q": "x"})
+    assert_json_error(response, 405)
+    assert "GET" in response.headers["Allow"]
+
+
+def test_unexpected_errors_are_a_json_500_without_trace(seeded_index: Path) -> None:
+    app = create_app({"TESTING": True, "INDEX_DIR": seeded_index})
+
+    @app.get("/api/boom")
+    def boom() -> str:
+        raise RuntimeError("secret internals")
+
+    message = assert_json_error(app.test_client().get("/api/boom"), 500)
+    assert "secret" not in message
+
+
+def test_no_index_is_a_503(tmp_path: Path) -> None:
+    client = create_app({"TESTING": True, "INDEX_DIR": tmp_path / "empty"}).test_client()
+    message = assert_json_error(client.get("/api/search", query_string={"q": "x"}), 503)
+    assert "vnsearch index" in message
+    assert_json_error(client.get("/api/documents/" + CHUONG_MY), 503)
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.get_json()["status"] == "no index"
+    page = client.get("/?q=x")
+    assert page.status_code == 503 and page.mimetype == "text/html"
+    assert "Chưa có dữ liệu tìm kiếm" in page.get_data(as_text=True)
+
+
+# -- documents, health, OpenAPI ---------------------------------------------------------------
+def test_document(client: FlaskClient) -> None:
+    response = client.get(f"/api/documents/{CHUONG_MY}")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert set(data) == DOCUMENT_KEYS
+    assert data["id"] == CHUONG_MY
+    assert data["title"] == "Đẩy mạnh phong trào thi đua góp phần nâng cao chất lượng giáo dục"
+    assert "Chương Mỹ" in data["body"] and "<mark>" not in data["body"]
+    assert data["district"] == ["Chương Mỹ"] and data["year"] == 2022
+    assert DocumentSchema().validate(data) == {}
+
+
+def test_healthz(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["status"] == "ok" and data["documents"] == 5
+    assert isinstance(data["generation"], str)
+
+
+def test_openapi_document(client: FlaskClient) -> None:
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    spec = response.get_json()
+    assert spec["openapi"].startswith("3.")
+    assert spec["info"]["title"] and spec["info"]["version"]
+    operation = spec["paths"]["/api/search"]["get"]
+    names = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
+    assert names == {"q", "district", "year", "page", "per_page", "sort"}
+    district = next(p for p in operation["parameters"] if p["name"] == "district")
+    assert district["schema"]["type"] == "array"
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/SearchResult"
+    }
+    assert "400" in operation["responses"]
+    assert set(spec["components"]["schemas"]["Hit"]["properties"]) == HIT_KEYS
+    assert set(spec["components"]["schemas"]["SearchResult"]["properties"]) == RESULT_KEYS
+    document = spec["paths"]["/api/documents/{doc_id}"]["get"]
+    assert document["parameters"][0] == {
+        "in": "path",
+        "name": "doc_id",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+    assert "/healthz" in spec["paths"]
+
+
+# -- CORS and security headers ------------------------------------------------------------------
+ALLOWED = "https://allowed.example"
+
+
+def test_no_cors_headers_by_default(client: FlaskClient) -> None:
+    response = client.get("/api/search", headers={"Origin": ALLOWED})
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_cors_only_for_allowed_origins(seeded_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VNSEARCH_CORS_ORIGINS", f"{ALLOWED}, https://other.example/")
+    client = create_app({"TESTING": True, "INDEX_DIR": seeded_index}).test_client()
+    allowed = client.get("/api/search?q=chuong+my", headers={"Origin": ALLOWED})
+    assert allowed.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert "Origin" in allowed.headers.get("Vary", "")
+    other = client.get("/api/search", headers={"Origin": "https://other.example"})
+    assert other.headers["Access-Control-Allow-Origin"] == "https://other.example"
+    for origin in ("https://evil.example", "https://allowedXexample", "http://allowed.example"):
+        denied = client.get("/api/search", headers={"Origin": origin})
+        assert "Access-Control-Allow-Origin" not in denied.headers, origin
+    preflight = client.options(
+        "/api/search", headers={"Origin": ALLOWED, "Access-Control-Request-Method": "GET"}
+    )
+    assert preflight.headers["Access-Control-Allow-Origin"] == ALLOWED
+    error = client.get("/api/search?page=x", headers={"Origin": ALLOWED})
+    assert error.status_code == 400 and error.headers["Access-Control-Allow-Origin"] == ALLOWED
+    page = client.get("/", headers={"Origin": ALLOWED})
+    assert "Access-Control-Allow-Origin" not in page.headers  # HTML pages are not shared
+
+
+def test_cors_origins_from_config(seeded_index: Path) -> None:
+    config = {"TESTING": True, "INDEX_DIR": seeded_index, "CORS_ORIGINS": ALLOWED}
+    client = create_app(config).test_client()
+    response = client.get(f"/api/documents/{CHUONG_MY}", headers={"Origin": ALLOWED})
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/api/search?q=x", "/api/nothing", "/nothing", "/healthz", "/static/style.css", "/?page=x"]
+)
+def test_security_headers_on_every_response(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    for name in SECURITY_HEADERS:
+        assert response.headers.get(name), (path, name)
+    csp = response.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    response.close()
