@@ -67,7 +67,8 @@ def link(html: str, text: str, **attributes: str) -> dict[str, str]:
     found = [
         a
         for a in parse(html).links
-        if (a["text"] == text or a["text"].startswith(text + " ")) and all(a.get(k) == v for k, v in attributes.items())
+        if (a["text"] == text or a["text"].startswith(text + " "))
+        and all(a.get(k) == v for k, v in attributes.items())
     ]
     assert len(found) == 1, (text, [a["text"] for a in parse(html).links])
     return found[0]
