@@ -1,0 +1,224 @@
+"""A real browser against a real server: Debian's chromium driven by Playwright, and
+``vnsearch serve`` (waitress) on a free loopback port over the seeded index.
+
+These tests fail, never skip, when chromium is missing: CI installs it
+(``apt-get install -y chromium``). Screenshots land in screenshots/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = ROOT / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 812}
+START_TIMEOUT_S = 60
+TIMEOUT_MS = 15_000
+
+
+def _read_lines(stream: object, lines: queue.Queue[str]) -> None:
+    for line in stream:  # type: ignore[attr-defined]
+        lines.put(line)
+
+
+@pytest.fixture(scope="module")
+def server(seeded_index: Path) -> Iterator[str]:
+    """``vnsearch serve --port 0``: the base URL it prints, until the module's tests end."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "search.cli", "serve", "--index", str(seeded_index), "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True)
+    reader.start()
+    output: list[str] = []
+    base = None
+    try:
+        while base is None:
+            try:
+                line = lines.get(timeout=START_TIMEOUT_S)
+            except queue.Empty:
+                pytest.fail(f"the server printed no address in {START_TIMEOUT_S} s: {''.join(output)}")
+            output.append(line)
+            if line.startswith("Serving on http://127.0.0.1:"):
+                base = line.split("Serving on ", 1)[1].strip()
+            elif process.poll() is not None:
+                pytest.fail(f"the server exited with {process.returncode}: {''.join(output)}")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+        reader.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"chromium is not installed at {CHROMIUM}: run `apt-get install -y chromium` "
+            "(the browser tests need Debian's chromium; Playwright's own download does not work here)"
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser: Browser) -> Iterator[Page]:
+    """A desktop-sized page that fails the test on any console error (a CSP violation too)."""
+    context = browser.new_context(viewport=DESKTOP, locale="vi-VN")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def query_of(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
+
+
+def screenshot(page: Page, name: str, full_page: bool = True) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=full_page)
+
+
+def test_query_without_diacritics_highlights_accented_words(server: str, page: Page) -> None:
+    page.goto(server)
+    expect(page).to_have_title("Tìm kiếm tin bài")
+    page.get_by_label("Từ khóa").fill("chuong my")
+    page.get_by_role("button", name="Tìm kiếm").click()
+    page.wait_for_url("**/?q=chuong+my")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kết quả cho “chuong my”")
+    expect(page.get_by_label("Từ khóa")).to_have_value("chuong my")
+    marks = page.locator(".hits mark").all_inner_texts()
+    assert "Chương" in marks and "Mỹ" in marks, marks
+    first = page.locator(".hit-title a").first
+    expect(first).to_have_text("Đẩy mạnh phong trào thi đua góp phần nâng cao chất lượng giáo dục")
+    screenshot(page, "results-chuong-my-desktop.png")
+
+
+def test_district_facet_narrows_the_results(server: str, page: Page) -> None:
+    page.goto(server + "?q=")
+    expect(page.locator(".hit")).to_have_count(5)
+    page.locator(".facet-link", has_text="Tây Hồ").click()
+    page.wait_for_url("**/?district=*")
+    assert query_of(page.url)["district"] == ["Tây Hồ"]
+    expect(page.locator(".hit")).to_have_count(1)
+    for district in page.locator(".hit-district").all_inner_texts():
+        assert "Tây Hồ" in district
+    selected = page.locator(".facet-link.selected")
+    expect(selected).to_have_count(1)
+    expect(selected).to_have_attribute("aria-current", "true")
+    expect(selected).to_contain_text("Tây Hồ")
+    selected.click()  # clicking a selected value removes it
+    page.wait_for_url(server)
+    expect(page.locator(".hit")).to_have_count(5)
+
+
+def test_paging_forward_and_back(server: str, page: Page) -> None:
+    page.goto(server + "?per_page=1")
+    first_title = page.locator(".hit-title a").inner_text()
+    expect(page.locator(".summary-count")).to_contain_text("Trang 1/5")
+    page.get_by_role("link", name="Sau »").click()
+    page.wait_for_url("**page=2")
+    expect(page.locator(".summary-count")).to_contain_text("Trang 2/5")
+    second_title = page.locator(".hit-title a").inner_text()
+    assert second_title != first_title
+    expect(page.locator('.pagination [aria-current="page"]')).to_have_text("Trang 2")
+    page.get_by_role("link", name="Trang 5").click()
+    expect(page.locator(".summary-count")).to_contain_text("Trang 5/5")
+    expect(page.locator(".pagination .disabled", has_text="Sau »")).to_be_visible()
+    page.get_by_role("link", name="« Trước").click()
+    expect(page.locator(".summary-count")).to_contain_text("Trang 4/5")
+
+
+def test_open_an_article_from_the_results(server: str, page: Page) -> None:
+    page.goto(server + "?q=chuong+my")
+    page.locator(".hit-title a").first.click()
+    page.wait_for_url("**/articles/000_883de19ce3b78452?q=chuong+my")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Đẩy mạnh phong trào thi đua góp phần nâng cao chất lượng giáo dục"
+    )
+    marks = page.locator(".article-body mark").all_inner_texts()
+    assert marks.count("Chương") >= 2 and "Mỹ" in marks, marks
+    expect(page.locator(".article-meta")).to_contain_text("Chương Mỹ")
+    screenshot(page, "article-desktop.png")
+    page.get_by_role("link", name="« Quay lại kết quả cho “chuong my”").click()
+    page.wait_for_url("**/?q=chuong+my")
+
+
+def test_skip_link_is_the_first_stop_for_the_keyboard(server: str, page: Page) -> None:
+    page.goto(server)
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Bỏ qua, đến nội dung chính")
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box is not None and box["y"] >= 0, "the focused skip link is on screen"
+
+
+def test_empty_result_page(server: str, page: Page) -> None:
+    page.goto(server + "?q=xyzzy+quux&district=T%C3%A2y+H%E1%BB%93")
+    expect(page.locator(".empty")).to_contain_text("Không tìm thấy bài viết nào")
+    expect(page.locator(".empty")).to_contain_text("Không bắt buộc gõ dấu")
+    screenshot(page, "empty-desktop.png")
+    page.get_by_role("link", name="Tìm lại trong tất cả bài viết (bỏ bộ lọc)").click()
+    page.wait_for_url("**/?q=xyzzy+quux")
+
+
+@pytest.mark.parametrize(("name", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_result_page_fits_the_screen(
+    server: str, browser: Browser, name: str, viewport: dict[str, int]
+) -> None:
+    context = browser.new_context(viewport=viewport, locale="vi-VN")
+    try:
+        page = context.new_page()
+        page.goto(server + "?q=lao+dong+cong+doan")
+        expect(page.locator(".hit").first).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"horizontal scroll at {viewport['width']} px: {width} px"
+        font = page.evaluate("getComputedStyle(document.body).fontFamily")
+        assert "Noto Sans" in font and "sans-serif" in font
+        screenshot(page, f"results-{name}.png")
+        screenshot(page, f"results-{name}-screen.png", full_page=False)  # what shows first
+        page.goto(server + "articles/001_87ea7937df2d375c?q=phu+xuyen")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"article: horizontal scroll at {viewport['width']} px"
+        screenshot(page, f"article-{name}.png")
+        screenshot(page, f"article-{name}-screen.png", full_page=False)
+    finally:
+        context.close()
