@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -33,6 +36,7 @@ SCREENSHOTS = ROOT / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
 START_TIMEOUT_S = 60
+EMBEDDING_DOC = ROOT / "docs" / "EMBEDDING.md"
 TIMEOUT_MS = 15_000
 
 
@@ -41,8 +45,43 @@ def _read_lines(stream: object, lines: queue.Queue[str]) -> None:
         lines.put(line)
 
 
+class _OtherSite(BaseHTTPRequestHandler):
+    """A page "on another site": the documented fetch() example, aimed at our server."""
+
+    state: ClassVar[dict[str, str]] = {}
+
+    def do_GET(self) -> None:
+        body = embedding_example(self.state.get("api", "")).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
 @pytest.fixture(scope="module")
-def server(seeded_index: Path) -> Iterator[str]:
+def other_site() -> Iterator[dict[str, str]]:
+    """A second loopback web server: ``allowed`` is its origin as listed in
+    VNSEARCH_CORS_ORIGINS, ``denied`` the same server under an origin not listed."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _OtherSite)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    port = httpd.server_address[1]
+    _OtherSite.state.clear()
+    _OtherSite.state.update(allowed=f"http://localhost:{port}", denied=f"http://127.0.0.1:{port}")
+    try:
+        yield _OtherSite.state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def server(seeded_index: Path, other_site: dict[str, str]) -> Iterator[str]:
     """``vnsearch serve --port 0``: the base URL it prints, until the module's tests end."""
     process = subprocess.Popen(
         [sys.executable, "-m", "search.cli", "serve", "--index", str(seeded_index), "--port", "0"],
@@ -50,7 +89,7 @@ def server(seeded_index: Path) -> Iterator[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "VNSEARCH_CORS_ORIGINS": other_site["allowed"]},
     )
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True)
@@ -220,5 +259,44 @@ def test_result_page_fits_the_screen(
         assert width <= viewport["width"], f"article: horizontal scroll at {viewport['width']} px"
         screenshot(page, f"article-{name}.png")
         screenshot(page, f"article-{name}-screen.png", full_page=False)
+    finally:
+        context.close()
+
+
+def embedding_example(api: str) -> str:
+    """The fetch() example of docs/EMBEDDING.md, pointed at ``api``."""
+    block = re.search(r"```html\n(.*?)```", EMBEDDING_DOC.read_text(encoding="utf-8"), re.S)
+    assert block, "docs/EMBEDDING.md has no html example"
+    html = block.group(1)
+    assert 'const API = "https://search.example.vn";' in html
+    return "<!doctype html><meta charset=utf-8>" + html.replace("https://search.example.vn", api.rstrip("/"))
+
+
+def test_the_documented_fetch_example_works_from_another_origin(
+    server: str, other_site: dict[str, str], page: Page
+) -> None:
+    other_site["api"] = server
+    page.goto(f"{other_site['allowed']}/embed.html")
+    page.get_by_label("Tìm kiếm").fill("chuong my")
+    page.get_by_role("button", name="Tìm").click()
+    item = page.locator("#vn-results li")
+    expect(item).to_have_count(1)
+    expect(item.locator("a")).to_have_text(
+        "Đẩy mạnh phong trào thi đua góp phần nâng cao chất lượng giáo dục"
+    )
+    assert "Chương" in item.locator("mark").all_inner_texts()
+
+
+def test_an_origin_not_allowed_cannot_read_the_api(
+    server: str, other_site: dict[str, str], browser: Browser
+) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{other_site['denied']}/embed.html")  # same site, but an origin not on the list
+        outcome = page.evaluate(
+            "url => fetch(url).then(() => 'read', () => 'blocked')", server + "api/search?q=chuong+my"
+        )
+        assert outcome == "blocked"
     finally:
         context.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from search.engine import SearchEngine
+from search.indexer import build_index
 from search.results import SearchRequest
 from webui.app import create_app
 from webui.schemas import DocumentSchema, ErrorSchema, SearchResultSchema
@@ -361,3 +363,22 @@ def test_security_headers_on_every_response(client: FlaskClient, path: str) -> N
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
     response.close()
+
+
+def test_a_rebuilt_index_is_served_without_restart(tmp_path: Path) -> None:
+    def export(name: str, articles: list[tuple[str, str, str]]) -> Path:
+        path = tmp_path / name
+        lines = [json.dumps({"id": i, "title": t, "text": x}, ensure_ascii=False) for i, t, x in articles]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    folder = tmp_path / "index"
+    first = [("a1", "Hội nghị công đoàn", "Công đoàn huyện tổ chức hội nghị tổng kết năm 2021.")]
+    build_index([export("first.jsonl", first)], folder)
+    client = create_app({"TESTING": True, "INDEX_DIR": folder}).test_client()
+    assert search(client, {"q": "cong doan"})["total"] == 1
+
+    second = [*first, ("b2", "Đại hội công đoàn", "Đại hội công đoàn cơ sở nhiệm kỳ mới, năm 2023.")]
+    build_index([export("second.jsonl", second)], folder)
+    assert search(client, {"q": "cong doan"})["total"] == 2
+    assert client.get("/api/documents/b2").get_json()["title"] == "Đại hội công đoàn"
