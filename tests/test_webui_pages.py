@@ -6,12 +6,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template
 from flask.testing import FlaskClient
 
-from search.results import SearchRequest
+from search.results import FacetBucket, SearchRequest, SearchResult
 from webui import formatting, urls
 from webui.app import create_app
+from webui.presenter import FACET_VISIBLE, present
 from webui.security import parse_origins
 
 CHUONG_MY = "000_883de19ce3b78452"
@@ -219,6 +220,33 @@ def test_unknown_page_gets_a_vietnamese_404(client: FlaskClient) -> None:
     assert "Không tìm thấy trang" in get_html(client, "/articles/no-such-id", status=404)
 
 
+def test_a_suggestion_is_offered(app: Flask) -> None:
+    result = SearchResult(
+        request=SearchRequest(query="chuong mi"),
+        total=0,
+        took_ms=1.0,
+        hits=[],
+        facets={"district": [], "year": []},
+        suggestion="chương mỹ",
+    )
+    with app.test_request_context("/?q=chuong+mi"):
+        html = render_template("search.html", page=present(result))
+    assert 'Có phải bạn muốn tìm: <a href="/?q=ch%C6%B0%C6%A1ng+m%E1%BB%B9">chương mỹ</a>' in html
+
+
+def test_long_facets_fold_the_rest_but_keep_selected_values_visible() -> None:
+    buckets = [FacetBucket(f"Huyện {n:02d}", 20 - n, n == 15) for n in range(14)]
+    buckets.append(FacetBucket("Huyện 15", 0, True))
+    request = SearchRequest(districts=("Huyện 15",))
+    result = SearchResult(request, 100, 1.0, [], {"district": buckets, "year": []})
+    facet = present(result).facets[0]
+    assert [link.value for link in facet.visible] == [f"Huyện {n:02d}" for n in range(FACET_VISIBLE)] + [
+        "Huyện 15"
+    ]
+    assert len(facet.more) == 14 - FACET_VISIBLE
+    assert not any(link.selected for link in facet.more)
+
+
 # -- the article page -----------------------------------------------------------------------------
 def test_article_page_highlights_the_query(client: FlaskClient) -> None:
     html = get_html(client, f"/articles/{CHUONG_MY}?q=chuong+my")
@@ -326,6 +354,8 @@ def test_safe_link(url: str | None, expected: str | None) -> None:
 def test_numbers_and_seconds_in_vietnamese_style() -> None:
     assert formatting.vi_number(1234567) == "1.234.567"
     assert formatting.vi_seconds(123.4) == "0,12 giây"
+    assert formatting.vi_seconds(1234.5) == "1,23 giây"
+    assert formatting.vi_seconds(2.5) == "dưới 0,01 giây"
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,9 @@ def vi_number(value: int) -> str:
 
 
 def vi_seconds(milliseconds: float) -> str:
-    """``123.4`` ms -> ``0,12 giây`` (decimal comma)."""
+    """``123.4`` ms -> ``0,12 giây`` (decimal comma); ``dưới 0,01 giây`` when faster."""
+    if milliseconds < 10:
+        return "dưới 0,01 giây"
     return f"{milliseconds / 1000:.2f}".replace(".", ",") + " giây"
 
 
