@@ -155,6 +155,66 @@ def serve_command(host: str, port: int, index_dir: Path | None) -> None:
     serve(folder, host=host, port=port)
 
 
+@main.command("eval")
+@click.option(
+    "--queries",
+    "queries_path",
+    required=True,
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help='BEIR queries.jsonl: {"_id", "text"} a line.',
+)
+@click.option(
+    "--qrels",
+    "qrels_path",
+    required=True,
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="BEIR qrels.tsv: query-id, corpus-id, score.",
+)
+@click.option("--strip-diacritics", is_flag=True, help="Remove diacritics from every query first.")
+@click.option("--no-baselines", is_flag=True, help="Only our engine, not the BM25 baselines.")
+@click.option("--limit", type=int, default=None, help="Use only the first N queries.")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the figures as JSON to this file ('-' for standard output).",
+)
+@index_option
+def eval_command(
+    queries_path: Path,
+    qrels_path: Path,
+    strip_diacritics: bool,
+    no_baselines: bool,
+    limit: int | None,
+    json_path: Path | None,
+    index_dir: Path | None,
+) -> None:
+    """Ranking quality of the index on BEIR files (index the corpus first): nDCG@10,
+    MRR@10, Recall@100 and latency, beside plain BM25 baselines on the same documents."""
+    from search import evaluation
+    from search.engine import SearchEngine
+
+    engine = SearchEngine(_index_dir(index_dir))
+    if not engine.exists():
+        click.echo(f"Error: no index in {engine.index_dir}; build one with: vnsearch index CORPUS", err=True)
+        sys.exit(1)
+    queries = evaluation.read_queries(queries_path)
+    if limit:
+        queries = dict(list(queries.items())[:limit])
+    qrels = evaluation.read_qrels(qrels_path)
+    results = evaluation.evaluate(engine, queries, qrels, strip_diacritics, baselines=not no_baselines)
+    setting = "diacritics stripped" if strip_diacritics else "queries as written"
+    click.echo(f"{len(queries)} queries, {setting}, index {engine.index_dir}")
+    click.echo(evaluation.table(results))
+    if json_path is not None:
+        data = json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2)
+        if str(json_path) == "-":
+            click.echo(data)
+        else:
+            json_path.write_text(data + "\n", encoding="utf-8")
+
+
 @main.command("bench")
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @click.option(

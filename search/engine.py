@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from search import highlight
 from search import query as q
 from search import schema as f
 from search.abbreviations import Abbreviations
+from search.ranking import weighting
 from search.results import Document, FacetBucket, Hit, SearchRequest, SearchResult
 from search.storage import NoIndex, current_generation, read_meta
 
@@ -63,7 +65,7 @@ class SearchEngine:
             if opened is not None:
                 opened.searcher.close()
             ix = whoosh_index.open_dir(str(generation))
-            opened = _Opened(generation, ix.searcher(), Abbreviations.load(generation))
+            opened = _Opened(generation, ix.searcher(weighting=weighting()), Abbreviations.load(generation))
             self._local.opened = opened
         return opened
 
@@ -134,7 +136,7 @@ class SearchEngine:
         searcher = opened.searcher
         parsed = q.parse(request.query)
         query = q.build(parsed, opened.abbreviations)
-        terms = q.highlight_terms(parsed, opened.abbreviations)
+        marks = q.marks(parsed, opened.abbreviations)
         groups = {
             "district": FieldFacet(f.DISTRICT, allow_overlap=True),
             "year": FieldFacet(f.YEAR),
@@ -156,7 +158,7 @@ class SearchEngine:
         ranked = not sort
         # Whoosh clamps a page past the end to the last page; past the end is empty.
         beyond = request.page > page.pagecount
-        hits = [] if beyond else [self._hit(hit, terms, ranked) for hit in page]
+        hits = [] if beyond else [self._hit(hit, marks, ranked) for hit in page]
         facets = self._facets(searcher, query, request, main_groups)
         return SearchResult(
             request=request,
@@ -167,13 +169,13 @@ class SearchEngine:
         )
 
     @staticmethod
-    def _hit(hit: Any, terms: set[str], ranked: bool) -> Hit:
+    def _hit(hit: Any, marks: highlight.Marks, ranked: bool) -> Hit:
         stored = hit.fields()
         return Hit(
             id=stored[f.ID_FIELD],
             title=stored.get(f.TITLE, ""),
-            title_html=highlight.mark_all(stored.get(f.TITLE, ""), terms),
-            snippet=highlight.snippet(stored.get(f.BODY, ""), terms),
+            title_html=highlight.mark_all(stored.get(f.TITLE, ""), marks),
+            snippet=highlight.snippet(stored.get(f.BODY, ""), marks),
             url=stored.get("url"),
             district=_split_districts(stored.get(f.DISTRICT)),
             year=_year(stored.get(f.YEAR)),
@@ -181,23 +183,38 @@ class SearchEngine:
             score=round(float(hit.score), 4) if ranked and hit.score is not None else None,
         )
 
+    def rank(self, query_text: str, limit: int) -> list[tuple[str, float]]:
+        """Just the ranking: (id, score) of the best ``limit`` documents, no snippets."""
+        opened = self._opened()
+        query = q.build(q.parse(query_text), opened.abbreviations)
+        results = opened.searcher.search(query, limit=limit)
+        return [(hit[f.ID_FIELD], float(hit.score)) for hit in results]
+
     # -- documents -------------------------------------------------------------
     def document(self, doc_id: str) -> Document | None:
         """The stored article with this id, or None."""
         stored = self._opened().searcher.document(**{f.ID_FIELD: doc_id})
-        if not stored:
-            return None
-        return Document(
-            id=stored[f.ID_FIELD],
-            title=stored.get(f.TITLE, ""),
-            body=stored.get(f.BODY, ""),
-            url=stored.get("url"),
-            district=_split_districts(stored.get(f.DISTRICT)),
-            year=_year(stored.get(f.YEAR)),
-            date=stored.get("date_iso"),
-            author=stored.get("author"),
-        )
+        return _document(stored) if stored else None
 
-    def highlight_terms(self, query_text: str) -> set[str]:
-        """Folded syllables a query would mark (for highlighting an article page)."""
-        return q.highlight_terms(q.parse(query_text), self._opened().abbreviations)
+    def stored_texts(self) -> Iterator[tuple[str, str]]:
+        """(id, title and text) of every document, in index order (for baselines)."""
+        for stored in self._opened().searcher.documents():
+            yield stored[f.ID_FIELD], f"{stored.get(f.TITLE, '')}\n{stored.get(f.BODY, '')}"
+
+    def marks(self, query_text: str) -> highlight.Marks:
+        """What a query marks in a text (for highlighting an article page with
+        :func:`search.highlight.mark_all`)."""
+        return q.marks(q.parse(query_text), self._opened().abbreviations)
+
+
+def _document(stored: dict[str, Any]) -> Document:
+    return Document(
+        id=stored[f.ID_FIELD],
+        title=stored.get(f.TITLE, ""),
+        body=stored.get(f.BODY, ""),
+        url=stored.get("url"),
+        district=_split_districts(stored.get(f.DISTRICT)),
+        year=_year(stored.get(f.YEAR)),
+        date=stored.get("date_iso"),
+        author=stored.get("author"),
+    )

@@ -17,7 +17,8 @@ from whoosh.query import And, AndMaybe, AndNot, Every, Or, Phrase, Query, Term
 from search import schema as f
 from search.abbreviations import Abbreviations
 from search.analysis import COMPOUND_JOINER, compound_analyzer, syllable_texts
-from search.text import fold, normalize
+from search.highlight import Marks, marks_for
+from search.text import fold, has_diacritics, normalize
 
 # Weights of the views of the text (BM25F field weights), tuned on the seeds.
 TITLE_BOOST = 2.0
@@ -27,6 +28,53 @@ PROXIMITY_BOOST = 2.0
 EXPANSION_BOOST = 0.7  # an abbreviation's other form counts, a little less
 ALL_REQUIRED_UP_TO = 4  # clauses; longer queries are OR-ranked
 PROXIMITY_UP_TO = 8  # syllables; longer queries get no whole-query phrase boost
+
+# Question words and function words: they make a sentence a question but name nothing
+# to find. Down-weighted in long queries, never dropped (lowercased syllables).
+FILLER_WORDS = frozenset(
+    {
+        "gì",
+        "nào",
+        "ai",
+        "đâu",
+        "sao",
+        "bao nhiêu",
+        "bao giờ",
+        "khi nào",
+        "ở đâu",
+        "tại sao",
+        "vì sao",
+        "như thế nào",
+        "thế nào",
+        "là gì",
+        "điều gì",
+        "những gì",
+        "cái gì",
+        "có phải",
+        "hay không",
+        "không",
+        "là",
+        "của",
+        "có",
+        "được",
+        "và",
+        "các",
+        "những",
+        "thì",
+        "mà",
+        "đã",
+        "bị",
+        "cho",
+        "với",
+        "trong",
+        "để",
+        "theo",
+        "này",
+        "đó",
+        "người ta",
+    }
+)
+FILLER_WEIGHT = 0.2
 
 _USER_SYNTAX = re.compile(r'(?P<neg>-?)"(?P<phrase>[^"]*)"|(?P<neg_word>-?)(?P<word>[^\s"]+)')
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
@@ -77,18 +125,20 @@ def parse(text: str) -> ParsedQuery:
     return parsed
 
 
-def _syllable_clause(syllable: str) -> Query:
+def _syllable_clause(syllable: str, exact: bool, boost: float = 1.0) -> Query:
+    """One syllable, matched without accents; when the reader typed accents (``exact``),
+    the syllable as typed scores again on the accented view ("bà" is not "ba")."""
     folded = fold(syllable)
     parts: list[Query] = [
         Term(f.BODY_FOLDED, folded),
         Term(f.TITLE_FOLDED, folded, boost=TITLE_BOOST),
     ]
-    if folded != syllable:  # typed with accents: exact-accent matches rank higher
+    if exact:
         parts += [
             Term(f.BODY, syllable, boost=ACCENT_BOOST),
             Term(f.TITLE, syllable, boost=TITLE_BOOST * ACCENT_BOOST),
         ]
-    return Or(parts)
+    return Or(parts, boost=boost)
 
 
 def _phrase_clause(syllables: list[str], boost: float = 1.0, slop: int = 1) -> Query:
@@ -103,12 +153,10 @@ def _phrase_clause(syllables: list[str], boost: float = 1.0, slop: int = 1) -> Q
     return Or(parts)
 
 
-def _form_clause(syllables: list[str], boost: float = 1.0) -> Query:
+def _form_clause(syllables: list[str], exact: bool, boost: float = 1.0) -> Query:
     """A word or a multi-syllable form (as a phrase)."""
     if len(syllables) == 1:
-        clause = _syllable_clause(syllables[0])
-        clause.boost = boost
-        return clause
+        return _syllable_clause(syllables[0], exact, boost)
     return _phrase_clause(syllables, boost=boost)
 
 
@@ -125,7 +173,16 @@ def _exclusion_clause(syllables: list[str]) -> Query:
     return Or([Phrase(field, folded) for field in fields])
 
 
-def _term_clauses(terms: list[str], abbreviations: Abbreviations) -> list[Query]:
+def _weight(syllables: list[str], start: int) -> tuple[float, int]:
+    """The weight of the syllable at ``start`` and how many syllables it covers: question
+    words ("gì", "như thế nào") count little, everything else fully."""
+    for length in (3, 2, 1):
+        if " ".join(syllables[start : start + length]) in FILLER_WORDS:
+            return FILLER_WEIGHT, length
+    return 1.0, 1
+
+
+def _term_clauses(terms: list[str], abbreviations: Abbreviations, exact: bool) -> list[Query]:
     """One clause per query syllable; a span that is an abbreviation (or its long
     form) becomes one clause that matches either form."""
     alternatives = abbreviations.alternatives(terms) if terms else []
@@ -134,13 +191,14 @@ def _term_clauses(terms: list[str], abbreviations: Abbreviations) -> list[Query]
     while i < len(terms):
         span = next(((s, e, other) for s, e, other in alternatives if s == i), None)
         if span is None:
-            clauses.append(_syllable_clause(terms[i]))
-            i += 1
+            weight, length = _weight(terms, i) if len(terms) > ALL_REQUIRED_UP_TO else (1.0, 1)
+            clauses += [_syllable_clause(s, exact, weight) for s in terms[i : i + length]]
+            i += length
             continue
         start, end, other = span
-        original = [_syllable_clause(s) for s in terms[start:end]]
+        original = [_syllable_clause(s, exact) for s in terms[start:end]]
         as_typed = original[0] if len(original) == 1 else And(original)
-        clauses.append(Or([as_typed, _form_clause(other, boost=EXPANSION_BOOST)]))
+        clauses.append(Or([as_typed, _form_clause(other, exact, boost=EXPANSION_BOOST)]))
         i = end
     return clauses
 
@@ -174,7 +232,8 @@ def build(parsed: ParsedQuery, abbreviations: Abbreviations) -> Query:
     longer ones are OR-ranked so a long question still finds its article. Quoted
     phrases are always required; exclusions remove matches in title or text.
     """
-    required = _term_clauses(parsed.terms, abbreviations)
+    exact = any(has_diacritics(s) for s in parsed.positive_syllables())
+    required = _term_clauses(parsed.terms, abbreviations, exact)
     phrases = [_phrase_clause(p) for p in parsed.phrases]
     if not required and not phrases:
         query: Query = Every()
@@ -191,10 +250,8 @@ def build(parsed: ParsedQuery, abbreviations: Abbreviations) -> Query:
     return query
 
 
-def highlight_terms(parsed: ParsedQuery, abbreviations: Abbreviations) -> set[str]:
-    """Folded syllables to mark in snippets: the query's words and their other forms."""
-    syllables = parsed.positive_syllables()
-    terms = {fold(s) for s in syllables}
-    for _start, _end, other in abbreviations.alternatives(parsed.terms):
-        terms.update(fold(s) for s in other)
-    return terms
+def marks(parsed: ParsedQuery, abbreviations: Abbreviations) -> Marks:
+    """What snippets mark: the query's words, its phrases, and other abbreviation forms."""
+    sequences = [parsed.terms, *parsed.phrases]
+    sequences += [other for _start, _end, other in abbreviations.alternatives(parsed.terms)]
+    return marks_for([fold(s) for s in sequence] for sequence in sequences if sequence)

@@ -90,13 +90,30 @@ def test_snippet_marks_the_accented_words_of_an_unaccented_query(engine: SearchE
 
 
 def test_snippet_is_escaped_html() -> None:
-    from search.highlight import mark_all, snippet
+    from search.highlight import Marks, mark_all, marks_for, snippet
 
-    html = snippet("Tin <script>alert(1)</script> ở Chương Mỹ & Hà Nội", {"chuong"})
+    html = snippet("Tin <script>alert(1)</script> ở Chương Mỹ & Hà Nội", marks_for([["chuong"]]))
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
     assert "<mark>Chương</mark>" in html
-    assert mark_all("a < b", set()) == "a &lt; b"
+    assert mark_all("a < b", Marks()) == "a &lt; b"
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "marked"),
+    [
+        # a syllable of a multi-syllable query is marked where it stands in a run
+        ("Lao động đông đảo ở Lâm Đồng", ["lao", "dong"], ["Lao", "động"]),
+        # with no run anywhere, every occurrence is marked
+        ("đông đảo lao xao", ["lao", "dong"], ["đông", "lao"]),
+        ("Chương trình ở Chương Mỹ", ["chuong", "my"], ["Chương", "Mỹ"]),
+        ("Chương trình ở Chương Mỹ", ["chuong"], ["Chương", "Chương"]),
+    ],
+)
+def test_marks_land_on_the_query_words(text: str, query: list[str], marked: list[str]) -> None:
+    from search.highlight import mark_all, marks_for
+
+    assert re.findall(r"<mark>(.*?)</mark>", mark_all(text, marks_for([query]))) == marked
 
 
 def test_district_facet_lists_the_districts(engine: SearchEngine) -> None:

@@ -7,7 +7,6 @@ The views reach the engine only through :func:`engine` (one
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
@@ -15,7 +14,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from search.engine import SearchEngine
-from search.highlight import mark_all
+from search.highlight import Marks, mark_all
 from search.results import MAX_QUERY_CHARS, SearchResult
 from webui.formatting import safe_link
 from webui.openapi import build_spec, documented, error_body, json_body
@@ -36,12 +35,8 @@ def engine() -> SearchEngine:
 
 
 def run_search(args: MultiDict[str, str]) -> SearchResult:
-    """Validate the query string and search; a page past the last one has no hits."""
-    search_request = parse_search_args(args)
-    result = engine().search(search_request)
-    if search_request.page > result.pages:  # the engine would repeat the last page
-        result = replace(result, hits=[])
-    return result
+    """Validate the query string and search."""
+    return engine().search(parse_search_args(args))
 
 
 # -- HTML -----------------------------------------------------------------------------
@@ -61,13 +56,13 @@ def article_page(doc_id: str) -> str:
     document = engine().document(doc_id)
     if document is None:
         abort(404)
-    terms = engine().highlight_terms(query) if query.strip() else set()
-    body_html = mark_all(document.body, terms)  # escaped text, query words in <mark>
+    marks = engine().marks(query) if query.strip() else Marks()
+    body_html = mark_all(document.body, marks)  # escaped text, query words in <mark>
     return render_template(
         "article.html",
         document=document,
         query=query,
-        title_html=Markup(mark_all(document.title, terms)),
+        title_html=Markup(mark_all(document.title, marks)),
         paragraphs=[Markup(line) for line in body_html.split("\n") if line.strip()],
         source_url=safe_link(document.url),
         back_url=url_for("pages.search_page", q=query) if query else url_for("pages.search_page"),
