@@ -17,7 +17,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from whoosh.analysis import Filter, LowercaseFilter, Token, Tokenizer
+from whoosh.analysis import (
+    Filter,
+    LowercaseFilter,
+    ShingleFilter,
+    SpaceSeparatedTokenizer,
+    Token,
+    Tokenizer,
+)
 
 from search import segment
 from search.text import fold, normalize
@@ -109,7 +116,21 @@ def folded_analyzer() -> Any:
 
 
 def compound_analyzer() -> Any:
+    """Segments with pyvi: used on queries, and on any text given to the compound view."""
     return CompoundTokenizer() | LowercaseFilter() | FoldFilter()
+
+
+def pair_analyzer() -> Any:
+    """Adjacent folded syllables joined ("lao_dong"): a cheap proximity view, so that
+    query syllables standing together in a document score as a pair."""
+    return SyllableTokenizer() | LowercaseFilter() | FoldFilter() | ShingleFilter(2, COMPOUND_JOINER)
+
+
+def presegmented_analyzer() -> Any:
+    """The compound view at index time: the indexer segments each article once (in
+    worker processes, see :mod:`search.pipeline`) and passes the compounds it found,
+    space-separated ("Liên_đoàn Lao_động"); the terms equal ``compound_analyzer``'s."""
+    return SpaceSeparatedTokenizer() | LowercaseFilter() | FoldFilter()
 
 
 def syllable_texts(text: str) -> list[str]:

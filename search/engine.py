@@ -29,6 +29,7 @@ from search.abbreviations import Abbreviations
 from search.ranking import weighting
 from search.results import Document, FacetBucket, Hit, SearchRequest, SearchResult
 from search.storage import NoIndex, current_generation, read_meta
+from search.suggest import AccentVocabulary
 
 FACET_FIELDS = {"district": f.DISTRICT, "year": f.YEAR}
 
@@ -38,6 +39,7 @@ class _Opened:
     generation: Path
     searcher: Searcher
     abbreviations: Abbreviations
+    accents: AccentVocabulary
 
 
 def _split_districts(value: str | None) -> list[str]:
@@ -65,7 +67,12 @@ class SearchEngine:
             if opened is not None:
                 opened.searcher.close()
             ix = whoosh_index.open_dir(str(generation))
-            opened = _Opened(generation, ix.searcher(weighting=weighting()), Abbreviations.load(generation))
+            opened = _Opened(
+                generation,
+                ix.searcher(weighting=weighting()),
+                Abbreviations.load(generation),
+                AccentVocabulary.load(generation),
+            )
             self._local.opened = opened
         return opened
 
@@ -166,6 +173,7 @@ class SearchEngine:
             took_ms=(time.perf_counter() - started) * 1000,
             hits=hits,
             facets=facets,
+            suggestion=opened.accents.suggest(request.query) if not parsed.is_empty else None,
         )
 
     @staticmethod

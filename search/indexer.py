@@ -16,7 +16,9 @@ from search import schema as f
 from search.abbreviations import AbbreviationMiner
 from search.ingest.article import Article, Problem
 from search.ingest.sources import read_sources
+from search.pipeline import segmented
 from search.storage import new_generation, publish, rebuild_lock, write_meta
+from search.suggest import AccentCounter
 
 Progress = Callable[[Iterable[Any]], Iterable[Any]]
 
@@ -52,15 +54,17 @@ def sort_date(article: Article) -> datetime:
     return UNKNOWN_DATE
 
 
-def document_fields(article: Article) -> dict[str, Any]:
-    """The Whoosh document of one article (every view of its text)."""
+def document_fields(article: Article, compounds: list[str]) -> dict[str, Any]:
+    """The Whoosh document of one article (every view of its text); ``compounds`` are
+    its segmented words (:func:`search.pipeline.compounds_of`)."""
     doc: dict[str, Any] = {
         f.ID_FIELD: article.id,
         f.TITLE: article.title,
         f.TITLE_FOLDED: article.title,
         f.BODY: article.body,
         f.BODY_FOLDED: article.body,
-        f.WORDS: f"{article.title}\n{article.body}",
+        f.WORDS: " ".join(compounds),
+        f.PAIRS: f"{article.title}\n{article.body}",
         "date_iso": article.date_iso,
         "author": article.author,
         "url": article.url,
@@ -78,6 +82,7 @@ def build_index(
     index_dir: Path,
     progress: Progress = lambda items: items,
     memory_mb: int = 256,
+    workers: int = 0,
 ) -> BuildReport:
     """Index every article of ``sources`` into a new generation and make it current.
 
@@ -93,13 +98,15 @@ def build_index(
         index = whoosh_index.create_in(str(building), f.build_schema())
         writer = index.writer(limitmb=memory_mb)
         miner = AbbreviationMiner()
+        accents = AccentCounter()
         try:
-            for item in progress(read_sources(sources)):
+            for item, compounds in segmented(progress(read_sources(sources)), workers):
                 if isinstance(item, Problem):
                     report.problems.append(item)
                     continue
-                writer.add_document(**document_fields(item))
+                writer.add_document(**document_fields(item, compounds))
                 miner.add(f"{item.title}\n{item.body}")
+                accents.add_compounds(compounds)
                 report.indexed += 1
         except BaseException:
             writer.cancel()
@@ -112,6 +119,10 @@ def build_index(
         writer.commit()
         abbreviations = miner.result()
         abbreviations.save(building)
+        with index.reader() as reader:
+            for syllable, info in reader.iter_field(f.BODY):
+                accents.add_syllable(syllable.decode("utf-8"), info.doc_frequency())
+        accents.result(min_count=2 if report.indexed >= 1000 else 1).save(building)
         report.abbreviations = len(abbreviations)
         report.seconds = time.perf_counter() - started
         write_meta(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from whoosh.query import And, AndMaybe, AndNot, Every, Or, Phrase, Query, Term
 
@@ -21,10 +22,12 @@ from search.highlight import Marks, marks_for
 from search.text import fold, has_diacritics, normalize
 
 # Weights of the views of the text (BM25F field weights), tuned on the seeds.
-TITLE_BOOST = 2.0
-ACCENT_BOOST = 1.0  # an exact-accent match scores on the accented field too
+TITLE_BOOST = 0.5
+ACCENT_BOOST = 1.0  # an exact-accent match scores on the accented view too
+FOLD_BOOST = 1.0  # the folded view, when the query has accents (else it is the only view)
 COMPOUND_BOOST = 1.5
 PROXIMITY_BOOST = 2.0
+PAIR_BOOST = 1.0  # two query syllables side by side in the document
 EXPANSION_BOOST = 0.7  # an abbreviation's other form counts, a little less
 ALL_REQUIRED_UP_TO = 4  # clauses; longer queries are OR-ranked
 PROXIMITY_UP_TO = 8  # syllables; longer queries get no whole-query phrase boost
@@ -129,9 +132,10 @@ def _syllable_clause(syllable: str, exact: bool, boost: float = 1.0) -> Query:
     """One syllable, matched without accents; when the reader typed accents (``exact``),
     the syllable as typed scores again on the accented view ("bà" is not "ba")."""
     folded = fold(syllable)
+    weight = FOLD_BOOST if exact else 1.0
     parts: list[Query] = [
-        Term(f.BODY_FOLDED, folded),
-        Term(f.TITLE_FOLDED, folded, boost=TITLE_BOOST),
+        Term(f.BODY_FOLDED, folded, boost=weight),
+        Term(f.TITLE_FOLDED, folded, boost=TITLE_BOOST * weight),
     ]
     if exact:
         parts += [
@@ -220,6 +224,9 @@ def _ranking_boosts(parsed: ParsedQuery) -> list[Query]:
     boosts: list[Query] = [
         Term(f.WORDS, compound, boost=COMPOUND_BOOST) for compound in sorted(_compound_terms(parsed.terms))
     ]
+    folded = [fold(t) for t in parsed.terms]
+    pairs = {COMPOUND_JOINER.join(pair) for pair in pairwise(folded)}
+    boosts += [Term(f.PAIRS, pair, boost=PAIR_BOOST) for pair in sorted(pairs)]
     if 2 <= len(parsed.terms) <= PROXIMITY_UP_TO:
         boosts.append(_phrase_clause(parsed.terms, boost=PROXIMITY_BOOST, slop=3))
     return boosts

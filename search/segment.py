@@ -39,6 +39,11 @@ def _tokenizer() -> Any:
     return ViTokenizer
 
 
+def load_model() -> None:
+    """Load pyvi's model now (about 1 s) rather than on first use."""
+    _tokenizer()
+
+
 def _is_punct(token: str) -> bool:
     return token in _PUNCTUATION or not any(ch.isalnum() for ch in token)
 

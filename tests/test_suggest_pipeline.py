@@ -1,0 +1,55 @@
+""" "Did you mean" from the index's own vocabulary; parallel segmentation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from search.engine import SearchEngine
+from search.ingest.sources import read_sources
+from search.pipeline import compounds_of, segmented
+from search.results import SearchRequest
+from search.suggest import AccentCounter, AccentVocabulary
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@pytest.mark.parametrize(
+    ("query", "suggestion"),
+    [
+        ("cong doan", "công đoàn"),
+        ("Chuong My", "Chương Mỹ"),
+        ("nha cong vu giao vien", "nhà công vụ giáo viên"),
+        ('phu xuyen -"tay ho"', 'phú xuyên -"tây hồ"'),
+        ("Chương Mỹ", None),  # typed with accents: nothing to suggest
+        ("Leicester", None),  # nothing the corpus writes with accents
+    ],
+)
+def test_suggestion_from_the_seed_vocabulary(
+    engine: SearchEngine, query: str, suggestion: str | None
+) -> None:
+    assert engine.search(SearchRequest(query=query)).suggestion == suggestion
+
+
+def test_vocabulary_prefers_the_most_frequent_form_and_the_longest_word() -> None:
+    counter = AccentCounter()
+    counter.add_compounds(["công_đoàn", "công_đoàn", "cổng_đoàn"])
+    for syllable, documents in (("công", 10), ("cộng", 3), ("bà", 5), ("bá", 1)):
+        counter.add_syllable(syllable, documents)
+    vocabulary = counter.result()
+    assert vocabulary.suggest("cong doan ba") == "công đoàn bà"
+    assert vocabulary.suggest("cong") == "công"
+    assert AccentVocabulary({}).suggest("cong") is None
+
+
+def test_compounds_of_keeps_the_written_form() -> None:
+    assert compounds_of("Liên đoàn Lao động tuyển giáo viên") == ["Liên_đoàn", "Lao_động", "giáo_viên"]
+
+
+def test_parallel_segmentation_gives_the_same_words_in_the_same_order() -> None:
+    items = list(read_sources([SEEDS])) * 3
+    one = [(getattr(i, "id", None), words) for i, words in segmented(items, workers=1)]
+    two = [(getattr(i, "id", None), words) for i, words in segmented(items, workers=2)]
+    assert one == two
+    assert len(one) == 15 and all(words for _id, words in one)
