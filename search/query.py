@@ -21,11 +21,11 @@ from search.analysis import COMPOUND_JOINER, compound_analyzer, syllable_texts
 from search.highlight import Marks, marks_for
 from search.text import fold, has_diacritics, normalize
 
-# Weights of the views of the text (BM25F field weights), tuned on the seeds.
-TITLE_BOOST = 0.5
+# Weights of the views of the text, tuned on the ViNewsQA dev questions (see BENCHMARKS.md).
+TITLE_BOOST = 0.25
 ACCENT_BOOST = 1.0  # an exact-accent match scores on the accented view too
 FOLD_BOOST = 1.0  # the folded view, when the query has accents (else it is the only view)
-COMPOUND_BOOST = 1.5
+COMPOUND_BOOST = 0.75
 PROXIMITY_BOOST = 2.0
 PAIR_BOOST = 1.0  # two query syllables side by side in the document
 EXPANSION_BOOST = 0.7  # an abbreviation's other form counts, a little less
