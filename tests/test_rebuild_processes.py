@@ -1,0 +1,103 @@
+"""Rebuilds as real processes: readers keep answering, SIGKILL loses nothing, one at a time."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from search.engine import SearchEngine
+from search.indexer import build_index
+from search.ingest.sources import read_sources
+from search.results import SearchRequest
+from search.storage import current_generation
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+CHUONG_MY = "000_883de19ce3b78452"
+
+
+@pytest.fixture(scope="module")
+def big_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A JSONL export large enough that a rebuild takes a few seconds."""
+    path = tmp_path_factory.mktemp("export") / "big.jsonl"
+    articles = list(read_sources([SEEDS]))
+    with path.open("w", encoding="utf-8") as stream:
+        for copy in range(80):
+            for article in articles:
+                record = {"id": f"{article.id}-{copy}", "title": article.title, "text": article.body}
+                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+def _rebuild(source: Path, index_dir: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "search.cli", "index", str(source), "--index", str(index_dir), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group: the kill reaches its workers too
+    )
+
+
+def _wait_for_building(index_dir: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if list((index_dir / "generations").glob("*.building")):
+            return
+        time.sleep(0.05)
+    raise AssertionError("the rebuild never started writing")
+
+
+def test_readers_keep_getting_answers_while_a_rebuild_runs(tmp_path: Path, big_export: Path) -> None:
+    index_dir = tmp_path / "index"
+    build_index([SEEDS], index_dir, workers=1)
+    engine = SearchEngine(index_dir)
+    rebuild = _rebuild(big_export, index_dir)
+    answers = 0
+    try:
+        _wait_for_building(index_dir)
+        while rebuild.poll() is None:
+            hits = engine.search(SearchRequest(query="chuong my")).hits
+            assert hits and hits[0].id.startswith(CHUONG_MY)
+            answers += 1
+    finally:
+        output = rebuild.communicate(timeout=300)[0]
+    assert rebuild.returncode == 0, output
+    assert answers > 5
+    # the same engine now serves the new generation
+    assert engine.search(SearchRequest(query="")).total == 400
+
+
+def test_a_killed_rebuild_leaves_the_old_index_serving(tmp_path: Path, big_export: Path) -> None:
+    index_dir = tmp_path / "index"
+    build_index([SEEDS], index_dir, workers=1)
+    before = current_generation(index_dir)
+    rebuild = _rebuild(big_export, index_dir)
+    try:
+        _wait_for_building(index_dir)
+        time.sleep(0.5)
+        # a second rebuild of the same folder is refused at once, clearly
+        second = subprocess.run(
+            [sys.executable, "-m", "search.cli", "index", str(SEEDS), "--index", str(index_dir), "--quiet"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 1
+        assert "another rebuild" in second.stderr
+        assert rebuild.poll() is None, "the first rebuild ended before it could be killed"
+    finally:
+        os.killpg(rebuild.pid, signal.SIGKILL)
+        rebuild.communicate(timeout=60)
+    assert current_generation(index_dir) == before
+    assert SearchEngine(index_dir).search(SearchRequest(query="chuong my")).hits[0].id == CHUONG_MY
+    # the next rebuild works and clears what the killed one left
+    report = build_index([SEEDS], index_dir, workers=1)
+    assert report.indexed == 5
+    assert not list((index_dir / "generations").glob("*.building"))
