@@ -5,7 +5,8 @@
 >>> result.to_json()["hits"][0]["title"]
 
 It follows the index folder's CURRENT pointer on every call, so a rebuild is picked
-up without a restart, and keeps one Whoosh searcher per thread.
+up without a restart. Threads share one generation's statistics and posting cache;
+each has its own Whoosh searcher.
 """
 
 from __future__ import annotations
@@ -17,29 +18,49 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
-from whoosh.query import Or, Query, Term
 from whoosh.searching import Searcher
-from whoosh.sorting import Count, FieldFacet
 
-from search import highlight
+from search import highlight, ranking
 from search import query as q
 from search import schema as f
 from search.abbreviations import Abbreviations
-from search.ranking import weighting
 from search.results import Document, FacetBucket, Hit, SearchRequest, SearchResult
+from search.retrieval import Retriever
 from search.storage import NoIndex, current_generation, read_meta
 from search.suggest import AccentVocabulary
 
-FACET_FIELDS = {"district": f.DISTRICT, "year": f.YEAR}
+
+@dataclass
+class _Generation:
+    """What all threads share for one index generation."""
+
+    path: Path
+    index: Any
+    abbreviations: Abbreviations
+    accents: AccentVocabulary
+    retriever: Retriever
 
 
 @dataclass
 class _Opened:
-    generation: Path
+    """One thread's view: its own Whoosh searcher on the shared generation."""
+
+    generation: _Generation
     searcher: Searcher
-    abbreviations: Abbreviations
-    accents: AccentVocabulary
+
+    @property
+    def abbreviations(self) -> Abbreviations:
+        return self.generation.abbreviations
+
+    @property
+    def accents(self) -> AccentVocabulary:
+        return self.generation.accents
+
+    @property
+    def retriever(self) -> Retriever:
+        return self.generation.retriever
 
 
 def _split_districts(value: str | None) -> list[str]:
@@ -56,23 +77,31 @@ class SearchEngine:
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = Path(index_dir)
         self._local = threading.local()
+        self._shared: _Generation | None = None
+        self._lock = threading.Lock()
 
     # -- opening ---------------------------------------------------------------
+    def _generation(self, path: Path) -> _Generation:
+        with self._lock:
+            if self._shared is None or self._shared.path != path:
+                index = whoosh_index.open_dir(str(path))
+                with index.searcher() as searcher:
+                    retriever = Retriever(searcher, ranking.K1, ranking.B)
+                self._shared = _Generation(
+                    path, index, Abbreviations.load(path), AccentVocabulary.load(path), retriever
+                )
+            return self._shared
+
     def _opened(self) -> _Opened:
-        generation = current_generation(self.index_dir)
-        if generation is None:
+        path = current_generation(self.index_dir)
+        if path is None:
             raise NoIndex(f"no index in {self.index_dir}; build one with: vnsearch index")
         opened: _Opened | None = getattr(self._local, "opened", None)
-        if opened is None or opened.generation != generation:
+        if opened is None or opened.generation.path != path:
             if opened is not None:
                 opened.searcher.close()
-            ix = whoosh_index.open_dir(str(generation))
-            opened = _Opened(
-                generation,
-                ix.searcher(weighting=weighting()),
-                Abbreviations.load(generation),
-                AccentVocabulary.load(generation),
-            )
+            generation = self._generation(path)
+            opened = _Opened(generation, generation.index.searcher())
             self._local.opened = opened
         return opened
 
@@ -94,41 +123,23 @@ class SearchEngine:
 
     # -- searching -------------------------------------------------------------
     @staticmethod
-    def _filter(districts: tuple[str, ...], years: tuple[int, ...]) -> Query | None:
-        parts: list[Query] = []
-        if districts:
-            parts.append(Or([Term(f.DISTRICT, d) for d in districts]))
-        if years:
-            parts.append(Or([Term(f.YEAR, str(y)) for y in years]))
-        if not parts:
-            return None
-        return parts[0] if len(parts) == 1 else parts[0] & parts[1]
-
-    def _facet_counts(
-        self, searcher: Searcher, query: Query, filter_query: Query | None, name: str
-    ) -> dict[Any, int]:
-        facet = FieldFacet(FACET_FIELDS[name], allow_overlap=name == "district")
-        results = searcher.search(query, filter=filter_query, groupedby={name: facet}, maptype=Count, limit=1)
-        return dict(results.groups(name))
-
     def _facets(
-        self, searcher: Searcher, query: Query, request: SearchRequest, main_groups: dict[str, dict[Any, int]]
+        retriever: Retriever, matched: np.ndarray, request: SearchRequest
     ) -> dict[str, list[FacetBucket]]:
         """Facet counts. Values of one facet combine with OR, facets with AND, so the
         counts of a facet are taken without its own selection (the other values stay
         reachable) but with the other facet's."""
-        selected = {"district": set(request.districts), "year": {str(y) for y in request.years}}
+        districts, years = request.districts, tuple(str(y) for y in request.years)
+        selected = {"district": set(districts), "year": set(years)}
+        within = {
+            "district": matched & retriever.filter_mask((), years),
+            "year": matched & retriever.filter_mask(districts, ()),
+        }
         facets: dict[str, list[FacetBucket]] = {}
-        for name in FACET_FIELDS:
-            counts = main_groups[name]
-            if selected[name]:
-                others = self._filter(
-                    () if name == "district" else request.districts,
-                    () if name == "year" else request.years,
-                )
-                counts = self._facet_counts(searcher, query, others, name)
-            values = {str(v) for v in counts if v not in (None, "")} | selected[name]
-            buckets = [FacetBucket(v, int(counts.get(v, 0)), v in selected[name]) for v in values]
+        for name, facet in retriever.facets.items():
+            counts = facet.counts(within[name])
+            values = set(counts) | selected[name]
+            buckets = [FacetBucket(v, counts.get(v, 0), v in selected[name]) for v in values]
             if name == "year":
                 buckets.sort(key=lambda b: b.value, reverse=True)
             else:
@@ -140,45 +151,32 @@ class SearchEngine:
         """Ranked, highlighted, faceted results for one request."""
         started = time.perf_counter()
         opened = self._opened()
-        searcher = opened.searcher
+        retriever = opened.retriever
         parsed = q.parse(request.query)
-        query = q.build(parsed, opened.abbreviations)
+        plan = q.plan(parsed, opened.abbreviations)
+        scores, matched = retriever.evaluate(opened.searcher, plan)
+        selected = matched & retriever.filter_mask(request.districts, tuple(str(y) for y in request.years))
+        candidates = np.flatnonzero(selected)
+        ranked = request.sort == "relevance" and not parsed.is_empty
+        keys = scores if ranked else retriever.sort_date
+        first = (request.page - 1) * request.per_page
+        docnums = retriever.top(candidates, keys, first, first + request.per_page)
         marks = q.marks(parsed, opened.abbreviations)
-        groups = {
-            "district": FieldFacet(f.DISTRICT, allow_overlap=True),
-            "year": FieldFacet(f.YEAR),
-        }
-        sort: dict[str, Any] = {}
-        if request.sort == "date" or parsed.is_empty:
-            sort = {"sortedby": f.SORT_DATE, "reverse": True}
-        page = searcher.search_page(
-            query,
-            request.page,
-            pagelen=request.per_page,
-            filter=self._filter(request.districts, request.years),
-            groupedby=groups,
-            maptype=Count,
-            **sort,
-        )
-        results = page.results
-        main_groups = {name: dict(results.groups(name)) for name in groups}
-        ranked = not sort
-        # Whoosh clamps a page past the end to the last page; past the end is empty.
-        beyond = request.page > page.pagecount
-        hits = [] if beyond else [self._hit(hit, marks, ranked) for hit in page]
-        facets = self._facets(searcher, query, request, main_groups)
+        hits = [
+            self._hit(opened.searcher, int(d), float(scores[d]) if ranked else None, marks) for d in docnums
+        ]
         return SearchResult(
             request=request,
-            total=page.total,
+            total=len(candidates),
             took_ms=(time.perf_counter() - started) * 1000,
             hits=hits,
-            facets=facets,
+            facets=self._facets(retriever, matched, request),
             suggestion=opened.accents.suggest(request.query) if not parsed.is_empty else None,
         )
 
     @staticmethod
-    def _hit(hit: Any, marks: highlight.Marks, ranked: bool) -> Hit:
-        stored = hit.fields()
+    def _hit(searcher: Searcher, docnum: int, score: float | None, marks: highlight.Marks) -> Hit:
+        stored = searcher.stored_fields(docnum)
         return Hit(
             id=stored[f.ID_FIELD],
             title=stored.get(f.TITLE, ""),
@@ -188,15 +186,17 @@ class SearchEngine:
             district=_split_districts(stored.get(f.DISTRICT)),
             year=_year(stored.get(f.YEAR)),
             date=stored.get("date_iso"),
-            score=round(float(hit.score), 4) if ranked and hit.score is not None else None,
+            score=round(score, 4) if score is not None else None,
         )
 
     def rank(self, query_text: str, limit: int) -> list[tuple[str, float]]:
         """Just the ranking: (id, score) of the best ``limit`` documents, no snippets."""
         opened = self._opened()
-        query = q.build(q.parse(query_text), opened.abbreviations)
-        results = opened.searcher.search(query, limit=limit)
-        return [(hit[f.ID_FIELD], float(hit.score)) for hit in results]
+        plan = q.plan(q.parse(query_text), opened.abbreviations)
+        scores, matched = opened.retriever.evaluate(opened.searcher, plan)
+        docnums = opened.retriever.top(np.flatnonzero(matched), scores, 0, limit)
+        stored = opened.searcher.stored_fields
+        return [(stored(int(d))[f.ID_FIELD], float(scores[d])) for d in docnums]
 
     # -- documents -------------------------------------------------------------
     def document(self, doc_id: str) -> Document | None:

@@ -1,4 +1,4 @@
-"""From what a reader types to a Whoosh query.
+"""From what a reader types to a query plan (:class:`Plan`).
 
 The reader's syntax is small and forgiving: words, "quoted phrases" and -exclusions
 (of a word or a "phrase"). Anything else (Whoosh's own syntax such as ``title:``,
@@ -8,12 +8,13 @@ so no input can make the parser fail.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from whoosh.query import And, AndMaybe, AndNot, Every, Or, Phrase, Query, Term
+from whoosh.query import Or, Phrase, Query, Term
 
 from search import schema as f
 from search.abbreviations import Abbreviations
@@ -26,11 +27,10 @@ TITLE_BOOST = 0.25
 ACCENT_BOOST = 1.0  # an exact-accent match scores on the accented view too
 FOLD_BOOST = 1.0  # the folded view, when the query has accents (else it is the only view)
 COMPOUND_BOOST = 0.75
-PROXIMITY_BOOST = 2.0
 PAIR_BOOST = 1.0  # two query syllables side by side in the document
 EXPANSION_BOOST = 0.7  # an abbreviation's other form counts, a little less
-ALL_REQUIRED_UP_TO = 4  # clauses; longer queries are OR-ranked
-PROXIMITY_UP_TO = 8  # syllables; longer queries get no whole-query phrase boost
+ALL_REQUIRED_UP_TO = 4  # syllables; longer queries need only some of their words
+MIN_MATCH_FRACTION = 0.3  # of a long query's non-filler words, at least this many match
 
 # Question words and function words: they make a sentence a question but name nothing
 # to find. Down-weighted in long queries, never dropped (lowercased syllables).
@@ -128,43 +128,72 @@ def parse(text: str) -> ParsedQuery:
     return parsed
 
 
-def _syllable_clause(syllable: str, exact: bool, boost: float = 1.0) -> Query:
+@dataclass(frozen=True)
+class TermRef:
+    """One term of one view of the text, and how much it counts."""
+
+    field: str
+    text: str
+    boost: float = 1.0
+
+
+# A syllable matches through any of its terms; an alternative needs all its syllables;
+# a clause is met by any of its alternatives (the words as typed, or an abbreviation's
+# other form).
+Syllable = list[TermRef]
+Alternative = list[Syllable]
+
+
+@dataclass
+class Clause:
+    alternatives: list[Alternative]
+    filler: bool = False  # a question or function word: scores, never required
+
+
+@dataclass
+class Plan:
+    """How to answer a query: what must match, what scores, what is excluded.
+
+    Short queries need every clause ("Phú Xuyên" must not match every "Trần Phú");
+    longer ones need ``min_match`` of their non-filler clauses, so a long question
+    still finds its article. Quoted ``phrases`` must all match; ``exclusions`` remove.
+    """
+
+    clauses: list[Clause] = field(default_factory=list)
+    boosts: list[TermRef] = field(default_factory=list)
+    phrases: list[Query] = field(default_factory=list)
+    exclusions: list[Query] = field(default_factory=list)
+    min_match: int = 0
+
+    @property
+    def matches_everything(self) -> bool:
+        return not self.clauses and not self.phrases
+
+
+def _syllable(syllable: str, exact: bool, weight: float = 1.0) -> Syllable:
     """One syllable, matched without accents; when the reader typed accents (``exact``),
     the syllable as typed scores again on the accented view ("bà" is not "ba")."""
     folded = fold(syllable)
-    weight = FOLD_BOOST if exact else 1.0
-    parts: list[Query] = [
-        Term(f.BODY_FOLDED, folded, boost=weight),
-        Term(f.TITLE_FOLDED, folded, boost=TITLE_BOOST * weight),
+    fold_weight = weight * (FOLD_BOOST if exact else 1.0)
+    refs = [
+        TermRef(f.BODY_FOLDED, folded, fold_weight),
+        TermRef(f.TITLE_FOLDED, folded, fold_weight * TITLE_BOOST),
     ]
     if exact:
-        parts += [
-            Term(f.BODY, syllable, boost=ACCENT_BOOST),
-            Term(f.TITLE, syllable, boost=TITLE_BOOST * ACCENT_BOOST),
+        refs += [
+            TermRef(f.BODY, syllable, weight * ACCENT_BOOST),
+            TermRef(f.TITLE, syllable, weight * ACCENT_BOOST * TITLE_BOOST),
         ]
-    return Or(parts, boost=boost)
+    return refs
 
 
-def _phrase_clause(syllables: list[str], boost: float = 1.0, slop: int = 1) -> Query:
-    """Whoosh slop: 1 is an exact phrase, 3 allows two words between each pair."""
+def _phrase_query(syllables: list[str]) -> Query:
+    """An exact phrase in the headline or the text, accents ignored."""
     folded = [fold(s) for s in syllables]
-    parts: list[Query] = [
-        Phrase(f.BODY_FOLDED, folded, slop=slop, boost=boost),
-        Phrase(f.TITLE_FOLDED, folded, slop=slop, boost=boost * TITLE_BOOST),
-    ]
-    if folded != syllables:
-        parts.append(Phrase(f.BODY, syllables, slop=slop, boost=boost * ACCENT_BOOST))
-    return Or(parts)
+    return Or([Phrase(f.BODY_FOLDED, folded), Phrase(f.TITLE_FOLDED, folded)])
 
 
-def _form_clause(syllables: list[str], exact: bool, boost: float = 1.0) -> Query:
-    """A word or a multi-syllable form (as a phrase)."""
-    if len(syllables) == 1:
-        return _syllable_clause(syllables[0], exact, boost)
-    return _phrase_clause(syllables, boost=boost)
-
-
-def _exclusion_clause(syllables: list[str]) -> Query:
+def _exclusion(syllables: list[str]) -> Query:
     """What an exclusion removes: as typed, with accents when it has them ("-Tây" does
     not remove every "tay"), accent-insensitively when typed without."""
     folded = [fold(s) for s in syllables]
@@ -173,37 +202,39 @@ def _exclusion_clause(syllables: list[str]) -> Query:
     else:
         fields, folded = (f.BODY, f.TITLE), syllables
     if len(folded) == 1:
-        return Or([Term(field, folded[0]) for field in fields])
-    return Or([Phrase(field, folded) for field in fields])
+        return Or([Term(name, folded[0]) for name in fields])
+    return Or([Phrase(name, folded) for name in fields])
 
 
-def _weight(syllables: list[str], start: int) -> tuple[float, int]:
-    """The weight of the syllable at ``start`` and how many syllables it covers: question
-    words ("gì", "như thế nào") count little, everything else fully."""
+def _filler_length(syllables: list[str], start: int) -> int:
+    """How many syllables from ``start`` form a filler word (0 when none)."""
     for length in (3, 2, 1):
         if " ".join(syllables[start : start + length]) in FILLER_WORDS:
-            return FILLER_WEIGHT, length
-    return 1.0, 1
+            return length
+    return 0
 
 
-def _term_clauses(terms: list[str], abbreviations: Abbreviations, exact: bool) -> list[Query]:
+def _clauses(terms: list[str], abbreviations: Abbreviations, exact: bool) -> list[Clause]:
     """One clause per query syllable; a span that is an abbreviation (or its long
     form) becomes one clause that matches either form."""
     alternatives = abbreviations.alternatives(terms) if terms else []
-    clauses: list[Query] = []
+    long_query = len(terms) > ALL_REQUIRED_UP_TO
+    clauses: list[Clause] = []
     i = 0
     while i < len(terms):
         span = next(((s, e, other) for s, e, other in alternatives if s == i), None)
-        if span is None:
-            weight, length = _weight(terms, i) if len(terms) > ALL_REQUIRED_UP_TO else (1.0, 1)
-            clauses += [_syllable_clause(s, exact, weight) for s in terms[i : i + length]]
-            i += length
+        if span is not None:
+            start, end, other = span
+            as_typed = [_syllable(s, exact) for s in terms[start:end]]
+            expanded = [_syllable(s, exact, EXPANSION_BOOST) for s in other]
+            clauses.append(Clause([as_typed, expanded]))
+            i = end
             continue
-        start, end, other = span
-        original = [_syllable_clause(s, exact) for s in terms[start:end]]
-        as_typed = original[0] if len(original) == 1 else And(original)
-        clauses.append(Or([as_typed, _form_clause(other, exact, boost=EXPANSION_BOOST)]))
-        i = end
+        filler = _filler_length(terms, i) if long_query else 0
+        for syllable in terms[i : i + max(filler, 1)]:
+            weight = FILLER_WEIGHT if filler else 1.0
+            clauses.append(Clause([[_syllable(syllable, exact, weight)]], filler=bool(filler)))
+        i += max(filler, 1)
     return clauses
 
 
@@ -219,42 +250,35 @@ def _compound_terms(terms: list[str]) -> set[str]:
     return found
 
 
-def _ranking_boosts(parsed: ParsedQuery) -> list[Query]:
-    """Optional clauses that only raise the score: compounds and proximity."""
-    boosts: list[Query] = [
-        Term(f.WORDS, compound, boost=COMPOUND_BOOST) for compound in sorted(_compound_terms(parsed.terms))
-    ]
-    folded = [fold(t) for t in parsed.terms]
-    pairs = {COMPOUND_JOINER.join(pair) for pair in pairwise(folded)}
-    boosts += [Term(f.PAIRS, pair, boost=PAIR_BOOST) for pair in sorted(pairs)]
-    if 2 <= len(parsed.terms) <= PROXIMITY_UP_TO:
-        boosts.append(_phrase_clause(parsed.terms, boost=PROXIMITY_BOOST, slop=3))
-    return boosts
+def _boosts(syllables: list[str]) -> list[TermRef]:
+    """Terms that only raise the score: compounds, and pairs of adjacent syllables."""
+    boosts = [TermRef(f.WORDS, c, COMPOUND_BOOST) for c in sorted(_compound_terms(syllables))]
+    folded = [fold(s) for s in syllables]
+    pairs = sorted({COMPOUND_JOINER.join(pair) for pair in pairwise(folded)})
+    return boosts + [TermRef(f.PAIRS, pair, PAIR_BOOST) for pair in pairs]
 
 
-def build(parsed: ParsedQuery, abbreviations: Abbreviations) -> Query:
-    """The Whoosh query for a parsed reader's query.
-
-    Short queries need every word ("Phú Xuyên" must not match every "Trần Phú");
-    longer ones are OR-ranked so a long question still finds its article. Quoted
-    phrases are always required; exclusions remove matches in title or text.
-    """
+def plan(parsed: ParsedQuery, abbreviations: Abbreviations) -> Plan:
+    """How to answer a parsed reader's query (see :class:`Plan`)."""
     exact = any(has_diacritics(s) for s in parsed.positive_syllables())
-    required = _term_clauses(parsed.terms, abbreviations, exact)
-    phrases = [_phrase_clause(p) for p in parsed.phrases]
-    if not required and not phrases:
-        query: Query = Every()
+    clauses = _clauses(parsed.terms, abbreviations, exact)
+    for phrase in parsed.phrases:  # a quoted phrase's words score like the others
+        clauses += [Clause([[_syllable(s, exact)]], filler=True) for s in phrase]
+    required = [c for c in clauses if not c.filler] or clauses
+    if len(parsed.terms) <= ALL_REQUIRED_UP_TO:
+        min_match = len(required)
     else:
-        if len(required) <= ALL_REQUIRED_UP_TO:
-            matching: list[Query] = required + phrases
-        else:
-            matching = [Or(required), *phrases]
-        core = matching[0] if len(matching) == 1 else And(matching)
-        boosts = _ranking_boosts(parsed)
-        query = AndMaybe(core, Or(boosts)) if boosts else core
-    if parsed.excluded:
-        query = AndNot(query, Or([_exclusion_clause(s) for s in parsed.excluded]))
-    return query
+        min_match = max(1, math.ceil(MIN_MATCH_FRACTION * len(required)))
+    boosts = _boosts(parsed.terms)
+    for phrase in parsed.phrases:
+        boosts += _boosts(phrase)
+    return Plan(
+        clauses=clauses,
+        boosts=boosts,
+        phrases=[_phrase_query(p) for p in parsed.phrases],
+        exclusions=[_exclusion(s) for s in parsed.excluded],
+        min_match=0 if not parsed.terms else min_match,
+    )
 
 
 def marks(parsed: ParsedQuery, abbreviations: Abbreviations) -> Marks:

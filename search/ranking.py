@@ -1,31 +1,28 @@
-"""The weighting model: BM25 per view of the text, with Lucene's IDF.
+"""The scoring formula: BM25 per view of the text, with Lucene's IDF.
 
-Whoosh's default IDF, ``log(N / (n + 1)) + 1``, never drops below about 1, so the
-common syllables of a long question ("có", "là", "gì", "của") each add as much as a
-sixth of a rare word. Lucene's ``log(1 + (N - n + 0.5) / (n + 0.5))`` goes to zero for
-a syllable every document has, which is what a 15-syllable question needs.
+Each view (accented syllables, folded syllables, headline, compounds, pairs) is
+scored with BM25 and the views are added with the weights in :mod:`search.query`.
+Lucene's IDF, ``log(1 + (N - n + 0.5) / (n + 0.5))``, goes to zero for a syllable every
+document has (Whoosh's default, ``log(N / (n + 1)) + 1``, never drops below about 1,
+so the common syllables of a long question drowned its rare words).
 """
 
 from __future__ import annotations
 
-from math import log
-from typing import Any
+import math
 
-from whoosh.scoring import BM25F
+import numpy as np
 
 K1 = 1.2
 B = 0.75
 
 
-class LuceneIdfBM25F(BM25F):
-    """Whoosh's BM25F with Lucene's (BM25's own) inverse document frequency."""
-
-    def idf(self, searcher: Any, fieldname: str, text: str) -> float:
-        parent = searcher.get_parent()
-        n = parent.doc_frequency(fieldname, text)
-        total = parent.doc_count_all()
-        return log(1 + (total - n + 0.5) / (n + 0.5))
+def idf(documents_with_term: int, documents: int) -> float:
+    return math.log(1 + (documents - documents_with_term + 0.5) / (documents_with_term + 0.5))
 
 
-def weighting() -> LuceneIdfBM25F:
-    return LuceneIdfBM25F(B=B, K1=K1)
+def bm25(
+    term_idf: float, tf: np.ndarray, length: np.ndarray, average_length: float, k1: float = K1, b: float = B
+) -> np.ndarray:
+    """BM25 of one term in many documents at once (vectors of tf and field length)."""
+    return term_idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average_length))

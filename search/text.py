@@ -43,6 +43,8 @@ def _normalize_word(word: str) -> str:
 
 
 _WORD = re.compile(r"[^\W\d_]+")
+# Lone surrogates (e.g. "\ud800" escapes in a JSON export) are not text.
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def normalize(text: str) -> str:
@@ -51,7 +53,7 @@ def normalize(text: str) -> str:
     The result has the same length as ``unicodedata.normalize("NFC", text)``, so
     character offsets into normalised text stay valid for display.
     """
-    text = unicodedata.normalize("NFC", text).translate(_LOOKALIKES)
+    text = unicodedata.normalize("NFC", _SURROGATES.sub("\ufffd", text)).translate(_LOOKALIKES)
     if text.isascii():
         return text
     return _WORD.sub(lambda m: _normalize_word(m.group(0)), text)
@@ -62,7 +64,7 @@ def fold(word: str) -> str:
     """Strip diacritics: "Đường" -> "Duong". Idempotent; keeps ASCII as is."""
     if word.isascii():
         return word
-    return unidecode(word.replace("đ", "d").replace("Đ", "D"))
+    return unidecode(_SURROGATES.sub("\ufffd", word).replace("đ", "d").replace("Đ", "D"))
 
 
 def has_diacritics(text: str) -> bool:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from search.abbreviations import Abbreviations
 from search.analysis import folded_analyzer, syllable_analyzer
 from search.highlight import mark_all, marks_for
-from search.query import build, parse
+from search.query import parse, plan
 from search.text import fold, normalize
 
 VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵĐ"
@@ -23,9 +23,9 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 @FAST
 @given(text_strategy)
-def test_parse_and_build_never_raise(text: str) -> None:
+def test_parse_and_plan_never_raise(text: str) -> None:
     parsed = parse(text)
-    build(parsed, Abbreviations({"lđlđ": "liên đoàn lao động"}))
+    plan(parsed, Abbreviations({"lđlđ": "liên đoàn lao động"}))
 
 
 @FAST

@@ -1,0 +1,206 @@
+"""Answering a :class:`~search.query.Plan` with array arithmetic over Whoosh's postings.
+
+Whoosh's own matchers walk every posting of every term through a tree of Python
+objects; a 15-syllable question over common syllables takes seconds that way. Here
+each term's posting list is read once (and cached), and scoring, matching, filters,
+facet counts and top-k selection are vector operations over all documents at once.
+Whoosh still stores everything and answers what needs positions (quoted phrases,
+exclusions).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from whoosh.searching import Searcher
+
+from search import ranking
+from search import schema as f
+from search.query import Plan, TermRef
+
+Postings = tuple[np.ndarray, np.ndarray]  # document numbers, term frequencies
+CACHE_BYTES = 192 * 2**20
+
+
+class PostingCache:
+    """Posting lists as arrays, least recently used dropped past ``limit`` bytes."""
+
+    def __init__(self, limit: int = CACHE_BYTES) -> None:
+        self.limit = limit
+        self.size = 0
+        self._items: OrderedDict[tuple[str, str], Postings] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> Postings | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str], value: Postings) -> None:
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = value
+            self.size += value[0].nbytes + value[1].nbytes
+            while self.size > self.limit and len(self._items) > 1:
+                _key, (ids, tfs) = self._items.popitem(last=False)
+                self.size -= ids.nbytes + tfs.nbytes
+
+
+@dataclass
+class Facet:
+    """A facet's values and which documents have them (a document may have several)."""
+
+    values: list[str]
+    documents: np.ndarray  # document numbers
+    value_index: np.ndarray  # position in ``values``, aligned with ``documents``
+
+    def counts(self, mask: np.ndarray) -> dict[str, int]:
+        chosen = mask[self.documents]
+        counts = np.bincount(self.value_index[chosen], minlength=len(self.values))
+        return {self.values[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+
+    def mask(self, selected: Iterable[str], size: int) -> np.ndarray:
+        wanted = np.isin(self.value_index, [i for i, v in enumerate(self.values) if v in set(selected)])
+        result = np.zeros(size, dtype=bool)
+        result[self.documents[wanted]] = True
+        return result
+
+
+class Retriever:
+    """Per index generation: document statistics, facets and cached postings."""
+
+    def __init__(self, searcher: Searcher, k1: float, b: float) -> None:
+        reader = searcher.reader()
+        self.k1, self.b = k1, b
+        self.size = reader.doc_count_all()
+        self.live = np.ones(self.size, dtype=bool)
+        if reader.has_deletions():
+            self.live[:] = False
+            self.live[list(reader.all_doc_ids())] = True
+        self.documents = int(self.live.sum())
+        self._lengths: dict[str, np.ndarray] = {}
+        self._average: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self.cache = PostingCache()
+        self.facets = {"district": self._facet(reader, f.DISTRICT), "year": self._facet(reader, f.YEAR)}
+        dates = reader.column_reader(f.SORT_DATE, translate=False)
+        self.sort_date = np.fromiter(
+            (dates[i] or 0 for i in range(self.size)), dtype=np.int64, count=self.size
+        )
+
+    def _facet(self, reader: Any, name: str) -> Facet:
+        values: list[str] = []
+        documents: list[np.ndarray] = []
+        for term in reader.lexicon(name):
+            ids = np.fromiter(reader.postings(name, term).all_ids(), dtype=np.int64)
+            documents.append(ids)
+            values.append(term.decode("utf-8"))
+        if not documents:
+            return Facet([], np.zeros(0, np.int64), np.zeros(0, np.int64))
+        index = np.concatenate([np.full(len(ids), i, dtype=np.int64) for i, ids in enumerate(documents)])
+        return Facet(values, np.concatenate(documents), index)
+
+    # -- statistics and postings -------------------------------------------------------
+    def _field_lengths(self, searcher: Searcher, field: str) -> tuple[np.ndarray, float]:
+        with self._lock:
+            if field not in self._lengths:
+                reader = searcher.reader()
+                lengths = np.fromiter(
+                    (reader.doc_field_length(i, field, 0) for i in range(self.size)),
+                    dtype=np.float32,
+                    count=self.size,
+                )
+                self._lengths[field] = lengths
+                self._average[field] = float(lengths[self.live].mean()) if self.documents else 1.0
+            return self._lengths[field], self._average[field] or 1.0
+
+    def postings(self, searcher: Searcher, field: str, text: str) -> Postings:
+        key = (field, text)
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        reader = searcher.reader()
+        if (field, text) in reader:
+            pairs = list(reader.postings(field, text).items_as("weight"))
+            ids = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
+            tfs = np.fromiter((p[1] for p in pairs), dtype=np.float32, count=len(pairs))
+        else:
+            ids, tfs = np.zeros(0, np.int64), np.zeros(0, np.float32)
+        self.cache.put(key, (ids, tfs))
+        return ids, tfs
+
+    def _add_bm25(self, searcher: Searcher, ref: TermRef, scores: np.ndarray) -> np.ndarray:
+        """Add the term's BM25 to ``scores``; return the documents that contain it."""
+        ids, tfs = self.postings(searcher, ref.field, ref.text)
+        if len(ids) == 0:
+            return ids
+        lengths, average = self._field_lengths(searcher, ref.field)
+        term_idf = ranking.idf(len(ids), self.documents)
+        scores[ids] += ref.boost * ranking.bm25(term_idf, tfs, lengths[ids], average, self.k1, self.b)
+        return ids
+
+    # -- answering ---------------------------------------------------------------------
+    def _documents_of(self, searcher: Searcher, query: Any) -> np.ndarray:
+        mask = np.zeros(self.size, dtype=bool)
+        ids = list(searcher.docs_for_query(query))
+        if ids:
+            mask[ids] = True
+        return mask
+
+    def evaluate(self, searcher: Searcher, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+        """Scores of every document, and which documents match the plan."""
+        scores = np.zeros(self.size, dtype=np.float32)
+        if plan.matches_everything:
+            matched = self.live.copy()
+        else:
+            met = np.zeros(self.size, dtype=np.int32)
+            counted = [c for c in plan.clauses if not c.filler] or plan.clauses
+            for clause in plan.clauses:
+                clause_mask = np.zeros(self.size, dtype=bool)
+                for alternative in clause.alternatives:
+                    all_of = np.ones(self.size, dtype=bool)
+                    for syllable in alternative:
+                        any_of = np.zeros(self.size, dtype=bool)
+                        for ref in syllable:
+                            any_of[self._add_bm25(searcher, ref, scores)] = True
+                        all_of &= any_of
+                    clause_mask |= all_of
+                if any(clause is c for c in counted):
+                    met += clause_mask
+            matched = self.live & (met >= plan.min_match)
+            for phrase in plan.phrases:
+                matched &= self._documents_of(searcher, phrase)
+            for ref in plan.boosts:
+                self._add_bm25(searcher, ref, scores)
+        for exclusion in plan.exclusions:
+            matched &= ~self._documents_of(searcher, exclusion)
+        return scores, matched
+
+    def filter_mask(self, districts: tuple[str, ...], years: tuple[str, ...]) -> np.ndarray:
+        mask = np.ones(self.size, dtype=bool)
+        if districts:
+            mask &= self.facets["district"].mask(districts, self.size)
+        if years:
+            mask &= self.facets["year"].mask(years, self.size)
+        return mask
+
+    @staticmethod
+    def top(candidates: np.ndarray, keys: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """Document numbers ``start:stop`` of ``candidates`` by descending ``keys``
+        (ties by document number), selecting before sorting."""
+        if stop <= 0 or len(candidates) == 0:
+            return candidates[:0]
+        values = keys[candidates]
+        if stop < len(candidates):
+            keep = np.argpartition(-values, stop - 1)[:stop]
+            candidates, values = candidates[keep], values[keep]
+        order = np.lexsort((candidates, -values))
+        return candidates[order][start:stop]
