@@ -32,8 +32,13 @@ from search.text import fold, normalize
 COMPOUND_JOINER = "_"
 
 
-class SyllableTokenizer(Tokenizer):
-    """Normalises the text, then yields each syllable or number (never punctuation)."""
+class _SpanTokenizer(Tokenizer):
+    """Normalises the text and turns the spans that :meth:`spans` finds in it into
+    Whoosh tokens (text, position, character offsets)."""
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, int]]:
+        """(token text, position, start, end) in normalised ``text``."""
+        raise NotImplementedError
 
     def __call__(
         self,
@@ -49,53 +54,37 @@ class SyllableTokenizer(Tokenizer):
         **kwargs: Any,
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, match in enumerate(segment.syllables(normalize(value))):
-            token.text = match.group(0)
+        for text, pos, start, end in self.spans(normalize(value)):
+            token.text = text
             token.boost = 1.0
             token.stopped = False
             if keeporiginal:
-                token.original = token.text
+                token.original = text
             if positions:
                 token.pos = start_pos + pos
             if chars:
-                token.startchar = start_char + match.start()
-                token.endchar = start_char + match.end()
+                token.startchar = start_char + start
+                token.endchar = start_char + end
             yield token
 
 
-class CompoundTokenizer(Tokenizer):
-    """Normalises, segments with pyvi (on the original case) and yields multi-syllable
-    words as one token each ("Liên đoàn" -> "Liên_đoàn"), positioned at their first
-    syllable so they line up with the syllable fields."""
+class SyllableTokenizer(_SpanTokenizer):
+    """Each syllable or number (never punctuation)."""
 
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for word in segment.segment(normalize(value)):
-            if word.syllables < 2:
-                continue
-            token.text = word.text.replace(" ", COMPOUND_JOINER)
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = token.text
-            if positions:
-                token.pos = start_pos + word.first_syllable
-            if chars:
-                token.startchar = start_char + word.start
-                token.endchar = start_char + word.end
-            yield token
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, int]]:
+        for pos, match in enumerate(segment.syllables(text)):
+            yield match.group(0), pos, match.start(), match.end()
+
+
+class CompoundTokenizer(_SpanTokenizer):
+    """Segments with pyvi (on the original case) and yields multi-syllable words as one
+    token each ("Liên đoàn" -> "Liên_đoàn"), positioned at their first syllable so they
+    line up with the syllable fields."""
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, int]]:
+        for word in segment.segment(text):
+            if word.syllables > 1:
+                yield word.text.replace(" ", COMPOUND_JOINER), word.first_syllable, word.start, word.end
 
 
 class FoldFilter(Filter):

@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from search.engine import SearchEngine
 from search.indexer import build_index
+from webui.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -20,6 +23,17 @@ def seeded_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     report = build_index([SEEDS], folder)
     assert report.indexed == 5, report.problems
     return folder
+
+
+@pytest.fixture(scope="session")
+def app(seeded_index: Path) -> Flask:
+    """The web app on the seed index."""
+    return create_app({"TESTING": True, "INDEX_DIR": seeded_index})
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from search.engine import SearchEngine
@@ -30,16 +29,6 @@ HIT_KEYS = {"id", "title", "snippet", "url", "district", "year", "date", "score"
 BUCKET_KEYS = {"value", "count", "selected"}
 DOCUMENT_KEYS = {"id", "title", "body", "url", "district", "year", "date", "author"}
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options")
-
-
-@pytest.fixture(scope="module")
-def app(seeded_index: Path) -> Flask:
-    return create_app({"TESTING": True, "INDEX_DIR": seeded_index})
-
-
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def search(client: FlaskClient, query_string: Any) -> dict[str, Any]:

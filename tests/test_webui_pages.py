@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from flask import Flask, render_template
@@ -11,7 +10,6 @@ from flask.testing import FlaskClient
 
 from search.results import FacetBucket, SearchRequest, SearchResult
 from webui import formatting, urls
-from webui.app import create_app
 from webui.presenter import FACET_VISIBLE, present
 from webui.security import parse_origins
 
@@ -73,16 +71,6 @@ def link(html: str, text: str, **attributes: str) -> dict[str, str]:
     ]
     assert len(found) == 1, (text, [a["text"] for a in parse(html).links])
     return found[0]
-
-
-@pytest.fixture(scope="module")
-def app(seeded_index: Path) -> Flask:
-    return create_app({"TESTING": True, "INDEX_DIR": seeded_index})
-
-
-@pytest.fixture()
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def get_html(client: FlaskClient, url: str, status: int = 200) -> str:
