@@ -29,6 +29,8 @@ from search.abbreviations import Abbreviations
 from search.results import Document, FacetBucket, Hit, SearchRequest, SearchResult
 from search.retrieval import Retriever
 from search.storage import NoIndex, current_generation, read_meta
+
+__all__ = ["NoIndex", "SearchEngine"]
 from search.suggest import AccentVocabulary
 
 
@@ -209,10 +211,12 @@ class SearchEngine:
         for stored in self._opened().searcher.documents():
             yield stored[f.ID_FIELD], f"{stored.get(f.TITLE, '')}\n{stored.get(f.BODY, '')}"
 
-    def marks(self, query_text: str) -> highlight.Marks:
-        """What a query marks in a text (for highlighting an article page with
-        :func:`search.highlight.mark_all`)."""
-        return q.marks(q.parse(query_text), self._opened().abbreviations)
+    def highlighted(self, document: Document, query_text: str) -> tuple[str, str]:
+        """The article's title and text as escaped HTML, with the words ``query_text``
+        would match in ``<mark>`` (for the article page)."""
+        marks = q.marks(q.parse(query_text), self._opened().abbreviations) if query_text.strip() else None
+        marks = marks or highlight.Marks()
+        return highlight.mark_all(document.title, marks), highlight.mark_all(document.body, marks)
 
 
 def _document(stored: dict[str, Any]) -> Document:

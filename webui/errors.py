@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from search.engine import NoIndex
 from search.results import BadRequest
-from search.storage import NoIndex
 from webui.params import InvalidParameter
 
 NO_INDEX_MESSAGE = "The search index is not built yet; the operator should run: vnsearch index"

@@ -7,8 +7,8 @@ from pathlib import Path
 from flask import Flask
 from waitress import create_server
 
+from search.engine import NoIndex
 from search.results import SearchRequest
-from search.storage import NoIndex
 from webui.app import create_app
 from webui.views import ENGINE_KEY
 

@@ -14,7 +14,6 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from search.engine import SearchEngine
-from search.highlight import Marks, mark_all
 from search.results import MAX_QUERY_CHARS, SearchResult
 from webui.formatting import safe_link
 from webui.openapi import build_spec, documented, error_body, json_body
@@ -56,13 +55,12 @@ def article_page(doc_id: str) -> str:
     document = engine().document(doc_id)
     if document is None:
         abort(404)
-    marks = engine().marks(query) if query.strip() else Marks()
-    body_html = mark_all(document.body, marks)  # escaped text, query words in <mark>
+    title_html, body_html = engine().highlighted(document, query)  # escaped, words in <mark>
     return render_template(
         "article.html",
         document=document,
         query=query,
-        title_html=Markup(mark_all(document.title, marks)),
+        title_html=Markup(title_html),
         paragraphs=[Markup(line) for line in body_html.split("\n") if line.strip()],
         source_url=safe_link(document.url),
         back_url=url_for("pages.search_page", q=query) if query else url_for("pages.search_page"),
