@@ -118,6 +118,8 @@ class Retriever:
                     dtype=np.float32,
                     count=self.size,
                 )
+                # Whoosh answers NaN for a document whose field is empty.
+                lengths = np.nan_to_num(lengths, nan=0.0)
                 self._lengths[field] = lengths
                 self._average[field] = float(lengths[self.live].mean()) if self.documents else 1.0
             return self._lengths[field], self._average[field] or 1.0
