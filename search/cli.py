@@ -43,12 +43,13 @@ def _progress(items: Iterable[Any]) -> Iterable[Any]:
     return tqdm(items, unit=" docs", desc="Indexing", file=sys.stderr, mininterval=0.5)
 
 
-def rebuild(sources: list[Path], index_dir: Path, show_progress: bool = True) -> int:
-    """Rebuild and print a summary; the exit code says what happened."""
-    from search.indexer import build_index
+def rebuild(sources: list[Path], index_dir: Path, show_progress: bool = True, update: bool = False) -> int:
+    """Rebuild (or update) and print a summary; the exit code says what happened."""
+    from search.indexer import build_index, update_index
 
+    run = update_index if update else build_index
     try:
-        report = build_index(sources, index_dir, progress=_progress if show_progress else lambda i: i)
+        report = run(sources, index_dir, progress=_progress if show_progress else lambda i: i)
     except RebuildRunning as error:
         click.echo(f"Error: {error}", err=True)
         return 1
@@ -62,8 +63,9 @@ def rebuild(sources: list[Path], index_dir: Path, show_progress: bool = True) ->
             err=True,
         )
         return 1
+    changes = f"{report.unchanged} unchanged, {report.deleted} deleted, " if update else ""
     click.echo(
-        f"Indexed {report.indexed} documents, skipped {report.skipped}, "
+        f"Indexed {report.indexed} documents, {changes}skipped {report.skipped}, "
         f"{report.abbreviations} abbreviations learned, in {report.seconds:.1f} s "
         f"-> {report.generation}"
     )
@@ -73,13 +75,19 @@ def rebuild(sources: list[Path], index_dir: Path, show_progress: bool = True) ->
 @main.command("index")
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @index_option
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Index only new and changed articles and delete those the sources no longer have, "
+    "instead of rebuilding everything.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def index_command(sources: tuple[Path, ...], index_dir: Path | None, quiet: bool) -> None:
+def index_command(sources: tuple[Path, ...], index_dir: Path | None, update: bool, quiet: bool) -> None:
     """Rebuild the index from SOURCES (folders of .txt pages, .jsonl or .jsonl.gz files;
     default: seeds/). Readers keep the old index until the new one is complete.
 
     Exit status: 0 all indexed, 3 built but some input skipped, 1 nothing built."""
-    sys.exit(rebuild(list(sources) or default_sources(), _index_dir(index_dir), not quiet))
+    sys.exit(rebuild(list(sources) or default_sources(), _index_dir(index_dir), not quiet, update))
 
 
 def _print_readable(data: dict[str, Any]) -> None:

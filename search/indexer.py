@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -13,12 +14,20 @@ from typing import Any
 from whoosh import index as whoosh_index
 
 from search import schema as f
-from search.abbreviations import AbbreviationMiner
+from search.abbreviations import AbbreviationMiner, Abbreviations
 from search.ingest.article import Article, Problem
 from search.ingest.sources import read_sources
 from search.pipeline import segmented
-from search.storage import new_generation, publish, rebuild_lock, write_meta
-from search.suggest import AccentCounter
+from search.storage import (
+    clone_generation,
+    current_generation,
+    new_generation,
+    publish,
+    read_meta,
+    rebuild_lock,
+    write_meta,
+)
+from search.suggest import AccentCounter, AccentVocabulary
 
 Progress = Callable[[Iterable[Any]], Iterable[Any]]
 
@@ -28,6 +37,8 @@ class BuildReport:
     """What a rebuild did: shown to the operator and stored in the generation's meta."""
 
     indexed: int = 0
+    unchanged: int = 0  # an update skipped them: same fingerprint as in the index
+    deleted: int = 0  # an update removed them: no source has them any more
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     generation: Path | None = None
@@ -77,6 +88,119 @@ def document_fields(article: Article, compounds: list[str]) -> dict[str, Any]:
     return doc
 
 
+def digest(article: Article) -> str:
+    """A fingerprint of everything indexed about an article (to skip unchanged ones)."""
+    parts = (
+        article.title,
+        article.body,
+        article.date_iso or "",
+        article.url or "",
+        ",".join(article.districts),
+    )
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=12).hexdigest()
+
+
+class Digests:
+    """Id -> fingerprint of every document of a generation (``digests.tsv``)."""
+
+    FILE_NAME = "digests.tsv"
+
+    def __init__(self, known: dict[str, str] | None = None) -> None:
+        self.known = known or {}
+
+    def save(self, folder: Path) -> None:
+        with (folder / self.FILE_NAME).open("w", encoding="utf-8") as stream:
+            for doc_id, value in self.known.items():
+                stream.write(f"{doc_id}\t{value}\n")
+
+    @classmethod
+    def load(cls, folder: Path) -> Digests:
+        path = folder / cls.FILE_NAME
+        if not path.exists():
+            return cls()
+        with path.open(encoding="utf-8") as stream:
+            return cls(dict(line.rstrip("\n").split("\t", 1) for line in stream if "\t" in line))
+
+
+@dataclass
+class _Build:
+    """The state of one rebuild or update while documents stream in."""
+
+    report: BuildReport
+    digests: Digests
+    miner: AbbreviationMiner = field(default_factory=AbbreviationMiner)
+    accents: AccentCounter = field(default_factory=AccentCounter)
+
+    def add(self, writer: Any, items: Iterable[Any], workers: int, replace: bool) -> None:
+        add = writer.update_document if replace else writer.add_document
+        try:
+            for item, compounds in segmented(items, workers):
+                if isinstance(item, Problem):
+                    self.report.problems.append(item)
+                    continue
+                add(**document_fields(item, compounds))
+                self.miner.add(f"{item.title}\n{item.body}")
+                self.accents.add_compounds(compounds)
+                self.digests.known[item.id] = digest(item)
+                self.report.indexed += 1
+        except BaseException:
+            writer.cancel()
+            raise
+
+
+def _finish(
+    build: _Build,
+    index: Any,
+    building: Path,
+    index_dir: Path,
+    sources: list[Path],
+    started: float,
+    previous: Path | None = None,
+) -> BuildReport:
+    """Save the generation's side files and metadata, and make it current."""
+    report = build.report
+    abbreviations = build.miner.result()
+    accents = AccentCounter()
+    if previous is not None:  # an update keeps what the earlier generations learned
+        abbreviations = Abbreviations({**Abbreviations.load(previous).pairs, **abbreviations.pairs})
+        accents.compounds = build.accents.compounds
+    else:
+        accents = build.accents
+    abbreviations.save(building)
+    with index.reader() as reader:
+        for syllable, info in reader.iter_field(f.BODY):
+            accents.add_syllable(syllable.decode("utf-8"), info.doc_frequency())
+        documents = reader.doc_count()
+    vocabulary = accents.result(min_count=2 if report.indexed >= 1000 else 1)
+    if previous is not None:
+        vocabulary = AccentVocabulary({**AccentVocabulary.load(previous).forms, **vocabulary.forms})
+    vocabulary.save(building)
+    build.digests.save(building)
+    report.abbreviations = len(abbreviations)
+    report.seconds = time.perf_counter() - started
+    write_meta(
+        building,
+        {
+            "schema_version": f.SCHEMA_VERSION,
+            "built_at": datetime.now().isoformat(timespec="seconds"),
+            "sources": [str(s) for s in sources],
+            "documents": documents,
+            "indexed": report.indexed,
+            "unchanged": report.unchanged,
+            "deleted": report.deleted,
+            "skipped": report.skipped,
+            "abbreviations": report.abbreviations,
+            "seconds": round(report.seconds, 2),
+        },
+    )
+    report.generation = publish(index_dir, building)
+    return report
+
+
+def _generation_name() -> str:
+    return datetime.now().strftime("gen-%Y%m%dT%H%M%S-%f")
+
+
 def build_index(
     sources: Iterable[Path],
     index_dir: Path,
@@ -90,52 +214,65 @@ def build_index(
     When nothing could be indexed, the current generation is left as it was.
     """
     started = time.perf_counter()
-    report = BuildReport()
     sources = list(sources)
     with rebuild_lock(index_dir):
-        name = datetime.now().strftime("gen-%Y%m%dT%H%M%S-%f")
-        building = new_generation(index_dir, name)
+        building = new_generation(index_dir, _generation_name())
         index = whoosh_index.create_in(str(building), f.build_schema())
         writer = index.writer(limitmb=memory_mb)
-        miner = AbbreviationMiner()
-        accents = AccentCounter()
-        try:
-            for item, compounds in segmented(progress(read_sources(sources)), workers):
-                if isinstance(item, Problem):
-                    report.problems.append(item)
-                    continue
-                writer.add_document(**document_fields(item, compounds))
-                miner.add(f"{item.title}\n{item.body}")
-                accents.add_compounds(compounds)
-                report.indexed += 1
-        except BaseException:
-            writer.cancel()
-            raise
-        if report.indexed == 0:
+        build = _Build(BuildReport(), Digests())
+        build.add(writer, progress(read_sources(sources)), workers, replace=False)
+        if build.report.indexed == 0:
             writer.cancel()
             shutil.rmtree(building, ignore_errors=True)
-            report.seconds = time.perf_counter() - started
-            return report
+            build.report.seconds = time.perf_counter() - started
+            return build.report
         writer.commit()
-        abbreviations = miner.result()
-        abbreviations.save(building)
-        with index.reader() as reader:
-            for syllable, info in reader.iter_field(f.BODY):
-                accents.add_syllable(syllable.decode("utf-8"), info.doc_frequency())
-        accents.result(min_count=2 if report.indexed >= 1000 else 1).save(building)
-        report.abbreviations = len(abbreviations)
-        report.seconds = time.perf_counter() - started
-        write_meta(
-            building,
-            {
-                "schema_version": f.SCHEMA_VERSION,
-                "built_at": datetime.now().isoformat(timespec="seconds"),
-                "sources": [str(s) for s in sources],
-                "documents": report.indexed,
-                "skipped": report.skipped,
-                "abbreviations": report.abbreviations,
-                "seconds": round(report.seconds, 2),
-            },
-        )
-        report.generation = publish(index_dir, building)
-    return report
+        return _finish(build, index, building, index_dir, sources, started)
+
+
+def update_index(
+    sources: Iterable[Path],
+    index_dir: Path,
+    progress: Progress = lambda items: items,
+    memory_mb: int = 256,
+    workers: int = 0,
+) -> BuildReport:
+    """Bring the index in line with ``sources`` without a full rebuild: new and changed
+    articles are indexed, unchanged ones skipped (by fingerprint), and documents no
+    source has any more are deleted. The result is a new generation, swapped in
+    atomically like a rebuild; with no index yet, this is a rebuild.
+    """
+    started = time.perf_counter()
+    sources = list(sources)
+    previous = current_generation(index_dir)
+    if previous is None or read_meta(previous).get("schema_version") != f.SCHEMA_VERSION:
+        return build_index(sources, index_dir, progress, memory_mb, workers)
+    with rebuild_lock(index_dir):
+        previous = current_generation(index_dir) or previous
+        building = new_generation(index_dir, _generation_name())
+        clone_generation(previous, building)
+        index = whoosh_index.open_dir(str(building))
+        old = Digests.load(previous)
+        build = _Build(BuildReport(), Digests(dict(old.known)))
+        seen: set[str] = set()
+
+        def changed(items: Iterable[Any]) -> Iterable[Any]:
+            for item in items:
+                if isinstance(item, Article):
+                    seen.add(item.id)
+                    if old.known.get(item.id) == digest(item):
+                        build.report.unchanged += 1
+                        continue
+                yield item
+
+        writer = index.writer(limitmb=memory_mb)
+        build.add(writer, changed(progress(read_sources(sources))), workers, replace=True)
+        gone = [doc_id for doc_id in old.known if doc_id not in seen]
+        if not seen:  # nothing readable in the sources: never delete everything
+            gone = []
+        for doc_id in gone:
+            writer.delete_by_term(f.ID_FIELD, doc_id)
+            del build.digests.known[doc_id]
+        build.report.deleted = len(gone)
+        writer.commit()
+        return _finish(build, index, building, index_dir, sources, started, previous)

@@ -95,6 +95,23 @@ def new_generation(index_dir: Path, name: str) -> Path:
     return path
 
 
+def clone_generation(source: Path, target: Path) -> None:
+    """Fill ``target`` with a copy of generation ``source`` for an update. Whoosh never
+    rewrites a segment file, so those are hard-linked (instant, no extra disk); the
+    table of contents and side files are copied."""
+    for path in source.iterdir():
+        if path.is_dir():
+            continue
+        destination = target / path.name
+        if path.suffix in (".toc", ".json", ".tsv") or path.name.endswith("WRITELOCK"):
+            shutil.copy2(path, destination)
+        else:
+            try:
+                os.link(path, destination)
+            except OSError:
+                shutil.copy2(path, destination)
+
+
 def publish(index_dir: Path, building: Path) -> Path:
     """Make a finished generation current, atomically; keep the previous one for
     readers that still have it open, and delete older ones."""

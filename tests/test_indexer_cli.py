@@ -122,3 +122,52 @@ def test_cli_search_without_index_says_how_to_build_one(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "vnsearch index" in result.output
     assert "Traceback" not in result.output
+
+
+def _export(path: Path, records: list[dict[str, str]]) -> Path:
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    return path
+
+
+def test_update_adds_changes_and_deletes_without_touching_the_rest(tmp_path: Path) -> None:
+    from search.indexer import update_index
+
+    index_dir = tmp_path / "index"
+    first = [
+        {"id": "a", "title": "Công đoàn huyện Chương Mỹ", "text": "Hội nghị công đoàn."},
+        {"id": "b", "title": "Giáo viên Lâm Đồng", "text": "Nhà công vụ giáo viên."},
+        {"id": "c", "title": "Tin sẽ bị xóa", "text": "Bài này sẽ không còn."},
+    ]
+    build_index([_export(tmp_path / "v1.jsonl", first)], index_dir, workers=1)
+    before = current_generation(index_dir)
+    second = [
+        first[0],
+        {"id": "b", "title": "Giáo viên Lâm Đồng", "text": "Nhà công vụ giáo viên mới xây ở Di Linh."},
+        {"id": "d", "title": "Bài mới về Phú Xuyên", "text": "Liên đoàn Lao động huyện Phú Xuyên."},
+    ]
+    report = update_index([_export(tmp_path / "v2.jsonl", second)], index_dir, workers=1)
+    assert (report.indexed, report.unchanged, report.deleted) == (2, 1, 1)
+    assert current_generation(index_dir) != before
+    engine = SearchEngine(index_dir)
+    assert {h.id for h in engine.search(SearchRequest(query="")).hits} == {"a", "b", "d"}
+    assert [h.id for h in engine.search(SearchRequest(query="di linh")).hits] == ["b"]
+    assert [h.id for h in engine.search(SearchRequest(query="phu xuyen")).hits] == ["d"]
+    assert engine.search(SearchRequest(query="xóa")).hits == []
+    # the previous generation was not changed by the update (readers may still have it)
+    old = SearchEngine(tmp_path / "old")
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "generations").symlink_to(before.parent)
+    (tmp_path / "old" / "CURRENT").write_text(before.name)
+    assert old.search(SearchRequest(query="xóa")).total == 1
+    # an update with nothing new changes nothing but still swaps in cleanly
+    again = update_index([tmp_path / "v2.jsonl"], index_dir, workers=1)
+    assert (again.indexed, again.unchanged, again.deleted) == (0, 3, 0)
+
+
+def test_cli_update(tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    runner = CliRunner()
+    assert runner.invoke(main, ["index", str(SEEDS), "--index", str(index_dir), "--quiet"]).exit_code == 0
+    result = runner.invoke(main, ["index", "--update", str(SEEDS), "--index", str(index_dir), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 0 documents, 5 unchanged, 0 deleted" in result.output
