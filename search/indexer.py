@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -15,7 +14,7 @@ from whoosh import index as whoosh_index
 
 from search import schema as f
 from search.abbreviations import AbbreviationMiner, Abbreviations
-from search.ingest.article import Article, Problem
+from search.ingest.article import Article, Problem, Unchanged
 from search.ingest.sources import read_sources
 from search.pipeline import segmented
 from search.storage import (
@@ -88,20 +87,8 @@ def document_fields(article: Article, compounds: list[str]) -> dict[str, Any]:
     return doc
 
 
-def digest(article: Article) -> str:
-    """A fingerprint of everything indexed about an article (to skip unchanged ones)."""
-    parts = (
-        article.title,
-        article.body,
-        article.date_iso or "",
-        article.url or "",
-        ",".join(article.districts),
-    )
-    return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=12).hexdigest()
-
-
 class Digests:
-    """Id -> fingerprint of every document of a generation (``digests.tsv``)."""
+    """Id -> fingerprint of the input of every document of a generation (``digests.tsv``)."""
 
     FILE_NAME = "digests.tsv"
 
@@ -141,7 +128,7 @@ class _Build:
                 add(**document_fields(item, compounds))
                 self.miner.add(f"{item.title}\n{item.body}")
                 self.accents.add_compounds(compounds)
-                self.digests.known[item.id] = digest(item)
+                self.digests.known[item.id] = item.fingerprint
                 self.report.indexed += 1
         except BaseException:
             writer.cancel()
@@ -238,7 +225,8 @@ def update_index(
     workers: int = 0,
 ) -> BuildReport:
     """Bring the index in line with ``sources`` without a full rebuild: new and changed
-    articles are indexed, unchanged ones skipped (by fingerprint), and documents no
+    articles are indexed, unchanged ones skipped without being parsed (their input has
+    the fingerprint the index recorded), and documents no
     source has any more are deleted. The result is a new generation, swapped in
     atomically like a rebuild; with no index yet, this is a rebuild.
     """
@@ -258,15 +246,15 @@ def update_index(
 
         def changed(items: Iterable[Any]) -> Iterable[Any]:
             for item in items:
-                if isinstance(item, Article):
+                if isinstance(item, (Article, Unchanged)):
                     seen.add(item.id)
-                    if old.known.get(item.id) == digest(item):
-                        build.report.unchanged += 1
-                        continue
+                if isinstance(item, Unchanged):
+                    build.report.unchanged += 1
+                    continue
                 yield item
 
         writer = index.writer(limitmb=memory_mb)
-        build.add(writer, changed(progress(read_sources(sources))), workers, replace=True)
+        build.add(writer, changed(progress(read_sources(sources, old.known))), workers, replace=True)
         gone = [doc_id for doc_id in old.known if doc_id not in seen]
         if not seen:  # nothing readable in the sources: never delete everything
             gone = []

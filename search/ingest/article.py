@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -18,11 +19,23 @@ class Article:
     districts: tuple[str, ...] = field(default_factory=tuple)
     year: int | None = None
     url: str | None = None
+    fingerprint: str = ""  # of the raw input (file bytes or JSONL line): unchanged input, same value
 
     @property
     def date_iso(self) -> str | None:
         """``2020-08-31T21:06:00`` or ``2020-08-31``; None when unknown."""
         return self.date.isoformat() if self.date else None
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """An article whose input has the fingerprint the index already has (``--update``)."""
+
+    id: str
+
+
+def fingerprint(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=12).hexdigest()
 
 
 @dataclass(frozen=True)

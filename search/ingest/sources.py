@@ -8,25 +8,30 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from search.ingest.article import Article, Problem
+from search.ingest.article import Article, Problem, Unchanged, fingerprint
 from search.ingest.dates import infer_year, parse_iso_date
 from search.ingest.places import places_of
 from search.ingest.scraped import parse_scraped_page
 from search.text import normalize
 
-Item = Article | Problem
+Item = Article | Problem | Unchanged
 Located = tuple[Item, str, int | None]
+Known = Mapping[str, str] | None
 
 
-def _read_text_file(path: Path) -> str | Problem:
+def _read_bytes(path: Path) -> bytes | Problem:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         return Problem(str(path), None, f"cannot read: {error.strerror or error}")
+
+
+def _decode_text_file(path: Path, data: bytes) -> str | Problem:
     if not data.strip():
         return Problem(str(path), None, "empty file")
     if b"\x00" in data[:8192]:
@@ -38,15 +43,21 @@ def _read_text_file(path: Path) -> str | Problem:
         return Problem(str(path), line, f"not UTF-8 (byte {error.start})")
 
 
-def read_text_page(path: Path) -> Item:
+def read_text_page(path: Path, known: Known = None) -> Item:
     """One scraped page; its id is the file name without extension."""
-    text = _read_text_file(path)
+    data = _read_bytes(path)
+    if isinstance(data, Problem):
+        return data
+    digest = fingerprint(data)
+    if known is not None and known.get(path.stem) == digest:
+        return Unchanged(path.stem)
+    text = _decode_text_file(path, data)
     if isinstance(text, Problem):
         return text
     article = parse_scraped_page(text, path.stem)
     if article is None:
         return Problem(str(path), None, "no headline and body found")
-    return article
+    return replace(article, fingerprint=digest)
 
 
 def _string(record: dict[str, Any], key: str) -> str | None:
@@ -96,7 +107,14 @@ def article_from_record(record: Any) -> Article | str:
     )
 
 
-def read_jsonl(path: Path) -> Iterator[Located]:
+def _record_id(record: Any) -> str | None:
+    if not isinstance(record, dict):
+        return None
+    value = _string(record, "id") or _string(record, "_id")
+    return value.strip() if value else None
+
+
+def read_jsonl(path: Path, known: Known = None) -> Iterator[Located]:
     """Articles of a .jsonl or .jsonl.gz file with their line numbers, one at a time."""
     opener = gzip.open if path.name.endswith(".gz") else open
     where = str(path)
@@ -113,9 +131,16 @@ def read_jsonl(path: Path) -> Iterator[Located]:
                 except json.JSONDecodeError as error:
                     yield Problem(where, number, f"bad JSON ({error.msg})"), where, number
                     continue
+                digest = fingerprint(raw.strip())
+                doc_id = _record_id(record)
+                if known is not None and doc_id and known.get(doc_id) == digest:
+                    yield Unchanged(doc_id), where, number
+                    continue
                 result = article_from_record(record)
-                item = Problem(where, number, result) if isinstance(result, str) else result
-                yield item, where, number
+                if isinstance(result, str):
+                    yield Problem(where, number, result), where, number
+                else:
+                    yield replace(result, fingerprint=digest), where, number
     except (OSError, EOFError, gzip.BadGzipFile) as error:
         yield Problem(where, None, f"cannot read: {error}"), where, None
 
@@ -124,17 +149,17 @@ def _is_jsonl(path: Path) -> bool:
     return path.name.endswith((".jsonl", ".jsonl.gz"))
 
 
-def read_source(source: Path) -> Iterator[Located]:
+def read_source(source: Path, known: Known = None) -> Iterator[Located]:
     """All articles of one source with where they came from: a folder of .txt pages,
     one .txt page, or a JSONL file."""
     if source.is_dir():
         for path in sorted(source.iterdir()):
             if path.suffix == ".txt" and path.is_file():
-                yield read_text_page(path), str(path), None
+                yield read_text_page(path, known), str(path), None
     elif _is_jsonl(source):
-        yield from read_jsonl(source)
+        yield from read_jsonl(source, known)
     elif source.suffix == ".txt" and source.is_file():
-        yield read_text_page(source), str(source), None
+        yield read_text_page(source, known), str(source), None
     elif not source.exists():
         yield Problem(str(source), None, "no such file or folder"), str(source), None
     else:
@@ -142,12 +167,14 @@ def read_source(source: Path) -> Iterator[Located]:
         yield Problem(str(source), None, reason), str(source), None
 
 
-def read_sources(sources: Iterable[Path]) -> Iterator[Item]:
-    """Articles of all sources in order; a repeated id is reported and skipped."""
+def read_sources(sources: Iterable[Path], known: Known = None) -> Iterator[Item]:
+    """Articles of all sources in order; a repeated id is reported and skipped. With
+    ``known`` (id -> fingerprint of the indexed input), input that has not changed is
+    not parsed again but yielded as :class:`Unchanged`."""
     seen: set[str] = set()
     for source in sources:
-        for item, where, line in read_source(source):
-            if isinstance(item, Article):
+        for item, where, line in read_source(source, known):
+            if isinstance(item, (Article, Unchanged)):
                 if item.id in seen:
                     yield Problem(where, line, f"duplicate id {item.id!r} skipped")
                     continue
