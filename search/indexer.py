@@ -233,7 +233,11 @@ def update_index(
     started = time.perf_counter()
     sources = list(sources)
     previous = current_generation(index_dir)
-    if previous is None or read_meta(previous).get("schema_version") != f.SCHEMA_VERSION:
+    if (
+        previous is None
+        or read_meta(previous).get("schema_version") != f.SCHEMA_VERSION
+        or not (previous / Digests.FILE_NAME).exists()
+    ):  # nothing to compare with: a rebuild is the faster way
         return build_index(sources, index_dir, progress, memory_mb, workers)
     with rebuild_lock(index_dir):
         previous = current_generation(index_dir) or previous
