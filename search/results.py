@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 Sort = Literal["relevance", "date"]
@@ -68,7 +68,6 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, list[FacetBucket]]
     suggestion: str | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
