@@ -226,3 +226,20 @@ def test_missing_source_is_reported(tmp_path: Path) -> None:
     items = list(read_sources([tmp_path / "nope"]))
     assert len(items) == 1 and isinstance(items[0], Problem)
     assert "no such file" in items[0].reason
+
+
+def test_oversized_input_is_reported_and_skipped(tmp_path: Path) -> None:
+    from search.ingest.sources import MAX_ARTICLE_BYTES
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "huge.txt").write_text("Tiêu đề\n\n" + "chữ " * (MAX_ARTICLE_BYTES // 4), encoding="utf-8")
+    (folder / "ok.txt").write_text("Tiêu đề bình thường\n\nNội dung bài báo.", encoding="utf-8")
+    export = tmp_path / "export.jsonl"
+    huge = json.dumps({"id": "big", "title": "x", "text": "y" * (MAX_ARTICLE_BYTES + 10)})
+    export.write_text(huge + "\n" + json.dumps({"id": "small", "title": "t", "text": "z"}) + "\n")
+    items = list(read_sources([folder, export]))
+    assert sorted(i.id for i in items if isinstance(i, Article)) == ["ok", "small"]
+    problems = [p for p in items if isinstance(p, Problem)]
+    assert [(Path(p.source).name, p.line) for p in problems] == [("huge.txt", None), ("export.jsonl", 1)]
+    assert all("too large" in p.reason for p in problems)

@@ -22,10 +22,20 @@ from search.text import normalize
 Item = Article | Problem | Unchanged
 Located = tuple[Item, str, int | None]
 Known = Mapping[str, str] | None
+# An article is a few kB; a multi-megabyte "article" is a dump or a mistake, and
+# segmenting it would stall the rebuild for minutes.
+MAX_ARTICLE_BYTES = 2 * 2**20
+
+
+def _too_large(size: int) -> str:
+    return f"too large ({size / 2**20:.1f} MiB; an article may have at most {MAX_ARTICLE_BYTES // 2**20} MiB)"
 
 
 def _read_bytes(path: Path) -> bytes | Problem:
     try:
+        size = path.stat().st_size
+        if size > MAX_ARTICLE_BYTES:
+            return Problem(str(path), None, _too_large(size))
         return path.read_bytes()
     except OSError as error:
         return Problem(str(path), None, f"cannot read: {error.strerror or error}")
@@ -122,6 +132,9 @@ def read_jsonl(path: Path, known: Known = None) -> Iterator[Located]:
         with opener(path, "rb") as stream:
             for number, raw in enumerate(stream, start=1):
                 if not raw.strip():
+                    continue
+                if len(raw) > MAX_ARTICLE_BYTES:
+                    yield Problem(where, number, _too_large(len(raw))), where, number
                     continue
                 try:
                     record = json.loads(raw.decode("utf-8"))
