@@ -223,6 +223,31 @@ def eval_command(
             json_path.write_text(data + "\n", encoding="utf-8")
 
 
+@main.command("load")
+@click.option("--url", default="http://127.0.0.1:5000/", show_default=True, help="A running vnsearch serve.")
+@click.option(
+    "--queries",
+    "queries_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="BEIR queries.jsonl or a text file, one query a line (default: built-in seed queries).",
+)
+@click.option("--requests", "count", default=2000, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--clients", default=16, show_default=True, type=click.IntRange(1, 256))
+@click.option("--pid", type=int, default=None, help="The server's process id, to report its memory.")
+def load_command(url: str, queries_path: Path | None, count: int, clients: int, pid: int | None) -> None:
+    """A bounded load test of /api/search on a loopback server: requests/s, latency
+    percentiles, errors (and the server's memory with --pid). Stops by itself."""
+    from search import bench, loadtest
+
+    try:
+        report = loadtest.run(url, bench.read_queries(queries_path, None), count, clients, pid)
+    except ValueError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+    click.echo(str(report))
+    sys.exit(1 if report.errors else 0)
+
+
 @main.command("bench")
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @click.option(

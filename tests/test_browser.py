@@ -7,11 +7,7 @@ These tests fail, never skip, when chromium is missing: CI installs it
 
 from __future__ import annotations
 
-import os
-import queue
 import re
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.live_server import running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -38,11 +36,6 @@ PHONE = {"width": 375, "height": 812}
 START_TIMEOUT_S = 60
 EMBEDDING_DOC = ROOT / "docs" / "EMBEDDING.md"
 TIMEOUT_MS = 15_000
-
-
-def _read_lines(stream: object, lines: queue.Queue[str]) -> None:
-    for line in stream:  # type: ignore[attr-defined]
-        lines.put(line)
 
 
 class _OtherSite(BaseHTTPRequestHandler):
@@ -83,41 +76,8 @@ def other_site() -> Iterator[dict[str, str]]:
 @pytest.fixture(scope="module")
 def server(seeded_index: Path, other_site: dict[str, str]) -> Iterator[str]:
     """``vnsearch serve --port 0``: the base URL it prints, until the module's tests end."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "search.cli", "serve", "--index", str(seeded_index), "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "VNSEARCH_CORS_ORIGINS": other_site["allowed"]},
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True)
-    reader.start()
-    output: list[str] = []
-    base = None
-    try:
-        while base is None:
-            try:
-                line = lines.get(timeout=START_TIMEOUT_S)
-            except queue.Empty:
-                pytest.fail(f"the server printed no address in {START_TIMEOUT_S} s: {''.join(output)}")
-            output.append(line)
-            if line.startswith("Serving on http://127.0.0.1:"):
-                base = line.split("Serving on ", 1)[1].strip()
-            elif process.poll() is not None:
-                pytest.fail(f"the server exited with {process.returncode}: {''.join(output)}")
+    with running_server(seeded_index, {"VNSEARCH_CORS_ORIGINS": other_site["allowed"]}) as (base, _pid):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
-        reader.join(timeout=5)
 
 
 @pytest.fixture(scope="module")
