@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,13 @@ class _Opened:
         return self.generation.retriever
 
 
+def _close_all(searchers: list[Searcher], lock: threading.Lock) -> None:
+    with lock:
+        for searcher in searchers:
+            searcher.close()
+        searchers.clear()
+
+
 def _split_districts(value: str | None) -> list[str]:
     return [d for d in (value or "").split(",") if d]
 
@@ -81,6 +89,13 @@ class SearchEngine:
         self._local = threading.local()
         self._shared: _Generation | None = None
         self._lock = threading.Lock()
+        self._searchers: list[Searcher] = []  # every thread's, so that close() reaches all
+        weakref.finalize(self, _close_all, self._searchers, self._lock)
+
+    def close(self) -> None:
+        """Close every open searcher (open files); the next search opens them again."""
+        _close_all(self._searchers, self._lock)
+        self._local = threading.local()
 
     # -- opening ---------------------------------------------------------------
     def _generation(self, path: Path) -> _Generation:
@@ -99,11 +114,15 @@ class SearchEngine:
         if path is None:
             raise NoIndex(f"no index in {self.index_dir}; build one with: vnsearch index")
         opened: _Opened | None = getattr(self._local, "opened", None)
-        if opened is None or opened.generation.path != path:
-            if opened is not None:
-                opened.searcher.close()
+        if opened is None or opened.generation.path != path or opened.searcher.is_closed:
             generation = self._generation(path)
-            opened = _Opened(generation, generation.index.searcher())
+            searcher = generation.index.searcher()
+            with self._lock:
+                if opened is not None:
+                    opened.searcher.close()
+                    self._searchers.remove(opened.searcher)
+                self._searchers.append(searcher)
+            opened = _Opened(generation, searcher)
             self._local.opened = opened
         return opened
 
