@@ -120,7 +120,8 @@ class SearchEngine:
             with self._lock:
                 if opened is not None:
                     opened.searcher.close()
-                    self._searchers.remove(opened.searcher)
+                    if opened.searcher in self._searchers:  # close() may have cleared it
+                        self._searchers.remove(opened.searcher)
                 self._searchers.append(searcher)
             opened = _Opened(generation, searcher)
             self._local.opened = opened

@@ -171,3 +171,25 @@ def test_cli_update(tmp_path: Path) -> None:
     result = runner.invoke(main, ["index", "--update", str(SEEDS), "--index", str(index_dir), "--quiet"])
     assert result.exit_code == 0, result.output
     assert "Indexed 0 documents, 5 unchanged, 0 deleted" in result.output
+
+
+def test_engine_close_then_search_again_from_another_thread(tmp_path: Path) -> None:
+    import threading
+
+    build_index([SEEDS], tmp_path / "ix", workers=1)
+    engine = SearchEngine(tmp_path / "ix")
+    results: list[int] = []
+
+    def search() -> None:
+        results.append(engine.search(SearchRequest(query="chuong my")).total)
+
+    worker = threading.Thread(target=search)
+    worker.start()
+    worker.join()
+    engine.close()
+    search()
+    worker = threading.Thread(target=search)
+    worker.start()
+    worker.join()
+    assert results == [1, 1, 1]
+    engine.close()
