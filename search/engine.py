@@ -23,7 +23,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
-from search import highlight, ranking
+from search import highlight, ranking, segment
 from search import query as q
 from search import schema as f
 from search.abbreviations import Abbreviations
@@ -129,6 +129,17 @@ class SearchEngine:
 
     def exists(self) -> bool:
         return current_generation(self.index_dir) is not None
+
+    def prepare(self) -> bool:
+        """Load the current generation's shared state now (document statistics, facets,
+        the segmenter), so that the first search after a rebuild does not wait for it;
+        False when there is no index yet. Cheap when nothing changed."""
+        path = current_generation(self.index_dir)
+        if path is None:
+            return False
+        segment.load_model()
+        self._generation(path)
+        return True
 
     def info(self) -> dict[str, Any]:
         """What /healthz reports: the serving generation and its size."""

@@ -193,3 +193,17 @@ def test_engine_close_then_search_again_from_another_thread(tmp_path: Path) -> N
     worker.join()
     assert results == [1, 1, 1]
     engine.close()
+
+
+def test_prepare_loads_a_new_generation_before_any_search(tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    engine = SearchEngine(index_dir)
+    assert engine.prepare() is False  # no index yet
+    build_index([_one_seed(tmp_path, "001_87ea7937df2d375c")], index_dir, workers=1)
+    assert engine.prepare() is True
+    build_index([SEEDS], index_dir, workers=1)
+    assert engine.prepare() is True
+    # the new generation's shared state is loaded before any reader asked for it
+    assert engine._shared is not None and engine._shared.path == current_generation(index_dir)
+    assert engine.search(SearchRequest(query="")).total == 5
+    engine.close()
