@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from whoosh.query import Or, Phrase, Query, Term
+from whoosh.query import Or, Phrase, Query
 
 from search import schema as f
 from search.abbreviations import Abbreviations
@@ -142,6 +142,9 @@ class TermRef:
 # other form).
 Syllable = list[TermRef]
 Alternative = list[Syllable]
+# Documents a phrase or exclusion names: those with any of these terms, or those a
+# Whoosh query (with positions) matches.
+Condition = list[TermRef] | Query
 
 
 @dataclass
@@ -161,8 +164,8 @@ class Plan:
 
     clauses: list[Clause] = field(default_factory=list)
     boosts: list[TermRef] = field(default_factory=list)
-    phrases: list[Query] = field(default_factory=list)
-    exclusions: list[Query] = field(default_factory=list)
+    phrases: list[Condition] = field(default_factory=list)
+    exclusions: list[Condition] = field(default_factory=list)
     min_match: int = 0
 
     @property
@@ -187,22 +190,27 @@ def _syllable(syllable: str, exact: bool, weight: float = 1.0) -> Syllable:
     return refs
 
 
-def _phrase_query(syllables: list[str]) -> Query:
-    """An exact phrase in the headline or the text, accents ignored."""
+def _phrase_query(syllables: list[str]) -> Condition:
+    """An exact phrase in the headline or the text, accents ignored. Two syllables are
+    one term of the pairs view (no position walk); longer phrases ask Whoosh."""
     folded = [fold(s) for s in syllables]
+    if len(folded) == 2:
+        return [TermRef(f.PAIRS, COMPOUND_JOINER.join(folded))]
     return Or([Phrase(f.BODY_FOLDED, folded), Phrase(f.TITLE_FOLDED, folded)])
 
 
-def _exclusion(syllables: list[str]) -> Query:
+def _exclusion(syllables: list[str]) -> Condition:
     """What an exclusion removes: as typed, with accents when it has them ("-Tây" does
     not remove every "tay"), accent-insensitively when typed without."""
     folded = [fold(s) for s in syllables]
     if folded == syllables:
+        if len(folded) == 2:
+            return [TermRef(f.PAIRS, COMPOUND_JOINER.join(folded))]
         fields = (f.BODY_FOLDED, f.TITLE_FOLDED)
     else:
         fields, folded = (f.BODY, f.TITLE), syllables
     if len(folded) == 1:
-        return Or([Term(name, folded[0]) for name in fields])
+        return [TermRef(name, folded[0]) for name in fields]
     return Or([Phrase(name, folded) for name in fields])
 
 

@@ -4,8 +4,8 @@ Whoosh's own matchers walk every posting of every term through a tree of Python
 objects; a 15-syllable question over common syllables takes seconds that way. Here
 each term's posting list is read once (and cached), and scoring, matching, filters,
 facet counts and top-k selection are vector operations over all documents at once.
-Whoosh still stores everything and answers what needs positions (quoted phrases,
-exclusions).
+Whoosh still stores everything and answers what needs positions (phrases of three
+syllables or more).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from whoosh.searching import Searcher
 
 from search import ranking
 from search import schema as f
-from search.query import Plan, TermRef
+from search.query import Condition, Plan, TermRef
 
 Postings = tuple[np.ndarray, np.ndarray]  # document numbers, term frequencies
 CACHE_BYTES = 192 * 2**20
@@ -150,9 +150,14 @@ class Retriever:
         return ids
 
     # -- answering ---------------------------------------------------------------------
-    def _documents_of(self, searcher: Searcher, query: Any) -> np.ndarray:
+    def _documents_of(self, searcher: Searcher, condition: Condition) -> np.ndarray:
+        """The documents a phrase or exclusion names (see :data:`search.query.Condition`)."""
         mask = np.zeros(self.size, dtype=bool)
-        ids = list(searcher.docs_for_query(query))
+        if isinstance(condition, list):
+            for ref in condition:
+                mask[self.postings(searcher, ref.field, ref.text)[0]] = True
+            return mask
+        ids = list(searcher.docs_for_query(condition))
         if ids:
             mask[ids] = True
         return mask
