@@ -65,13 +65,19 @@ def folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
+def beir_queries(path: Path) -> dict[str, str]:
+    """Query id -> text from a BEIR queries.jsonl ({"_id", "text"} a line)."""
+    with path.open(encoding="utf-8") as stream:
+        return {str(r["_id"]): r["text"] for r in map(json.loads, filter(str.strip, stream))}
+
+
 def read_queries(path: Path | None, limit: int | None) -> list[str]:
-    """Queries from a BEIR queries.jsonl ({"_id","text"}) or a text file (one a line)."""
+    """Queries from a BEIR queries.jsonl or a text file (one a line); built-in ones
+    when ``path`` is None."""
     if path is None:
         queries = list(DEFAULT_QUERIES)
     elif path.suffix == ".jsonl":
-        with path.open(encoding="utf-8") as stream:
-            queries = [json.loads(line)["text"] for line in stream if line.strip()]
+        queries = list(beir_queries(path).values())
     else:
         queries = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return queries[:limit] if limit else queries

@@ -28,6 +28,16 @@ def index_option(command: Any) -> Any:
     )(command)
 
 
+def queries_option(command: Any) -> Any:
+    """``--queries FILE`` of the timing commands (bench, load)."""
+    return click.option(
+        "--queries",
+        "queries_path",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        help="BEIR queries.jsonl or a text file, one query a line (default: built-in seed queries).",
+    )(command)
+
+
 def _index_dir(value: Path | None) -> Path:
     return value if value is not None else default_index_dir()
 
@@ -225,12 +235,7 @@ def eval_command(
 
 @main.command("load")
 @click.option("--url", default="http://127.0.0.1:5000/", show_default=True, help="A running vnsearch serve.")
-@click.option(
-    "--queries",
-    "queries_path",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="BEIR queries.jsonl or a text file, one query a line (default: built-in seed queries).",
-)
+@queries_option
 @click.option("--requests", "count", default=2000, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--clients", default=16, show_default=True, type=click.IntRange(1, 256))
 @click.option("--pid", type=int, default=None, help="The server's process id, to report its memory.")
@@ -250,12 +255,7 @@ def load_command(url: str, queries_path: Path | None, count: int, clients: int, 
 
 @main.command("bench")
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--queries",
-    "queries_path",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="BEIR queries.jsonl or a text file, one query a line (default: built-in seed queries).",
-)
+@queries_option
 @click.option("--limit", type=int, default=None, help="Use only the first N queries.")
 @click.option("--repeat", type=int, default=20, show_default=True, help="Times to run the query set.")
 @click.option(

@@ -8,7 +8,6 @@ lowercased syllables of title + text, with and without diacritics.
 from __future__ import annotations
 
 import csv
-import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ import ir_measures
 from ir_measures import RR, R, ScoredDoc, nDCG
 
 from search.analysis import syllable_texts
-from search.bench import Latency, latency_of
+from search.bench import Latency, beir_queries, latency_of
 from search.engine import SearchEngine
 from search.results import SearchRequest
 from search.text import fold
@@ -47,9 +46,7 @@ class SystemScores:
         return data
 
 
-def read_queries(path: Path) -> dict[str, str]:
-    with path.open(encoding="utf-8") as stream:
-        return {str(r["_id"]): r["text"] for r in map(json.loads, filter(str.strip, stream))}
+read_queries = beir_queries
 
 
 def read_qrels(path: Path) -> list[ir_measures.Qrel]:

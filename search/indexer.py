@@ -147,12 +147,9 @@ def _finish(
     """Save the generation's side files and metadata, and make it current."""
     report = build.report
     abbreviations = build.miner.result()
-    accents = AccentCounter()
+    accents = build.accents
     if previous is not None:  # an update keeps what the earlier generations learned
         abbreviations = Abbreviations({**Abbreviations.load(previous).pairs, **abbreviations.pairs})
-        accents.compounds = build.accents.compounds
-    else:
-        accents = build.accents
     abbreviations.save(building)
     with index.reader() as reader:
         for syllable, info in reader.iter_field(f.BODY):
