@@ -15,6 +15,7 @@ what the index stores for display.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from whoosh.analysis import (
@@ -40,6 +41,10 @@ class _SpanTokenizer(Tokenizer):
         """(token text, position, start, end) in normalised ``text``."""
         raise NotImplementedError
 
+    def normalized_spans(self, value: str) -> Iterable[tuple[str, int, int, int]]:
+        """:meth:`spans` of ``value`` once normalised."""
+        return self.spans(normalize(value))
+
     def __call__(
         self,
         value: str,
@@ -54,7 +59,7 @@ class _SpanTokenizer(Tokenizer):
         **kwargs: Any,
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for text, pos, start, end in self.spans(normalize(value)):
+        for text, pos, start, end in self.normalized_spans(value):
             token.text = text
             token.boost = 1.0
             token.stopped = False
@@ -68,12 +73,19 @@ class _SpanTokenizer(Tokenizer):
             yield token
 
 
+@lru_cache(maxsize=8)
+def _syllable_spans(value: str) -> tuple[tuple[str, int, int, int], ...]:
+    """The syllables of normalised ``value``, kept for the last few values: the indexer
+    reads each text in several views."""
+    matches = segment.syllables(normalize(value))
+    return tuple((m.group(0), pos, m.start(), m.end()) for pos, m in enumerate(matches))
+
+
 class SyllableTokenizer(_SpanTokenizer):
     """Each syllable or number (never punctuation)."""
 
-    def spans(self, text: str) -> Iterator[tuple[str, int, int, int]]:
-        for pos, match in enumerate(segment.syllables(text)):
-            yield match.group(0), pos, match.start(), match.end()
+    def normalized_spans(self, value: str) -> Iterable[tuple[str, int, int, int]]:
+        return _syllable_spans(value)
 
 
 class CompoundTokenizer(_SpanTokenizer):

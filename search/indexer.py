@@ -14,9 +14,10 @@ from whoosh import index as whoosh_index
 
 from search import schema as f
 from search.abbreviations import AbbreviationMiner, Abbreviations
+from search.children import tied_to_this_process
 from search.ingest.article import Article, Problem, Unchanged
 from search.ingest.sources import read_sources
-from search.pipeline import segmented
+from search.pipeline import default_workers, segmented
 from search.storage import (
     clone_generation,
     current_generation,
@@ -186,6 +187,31 @@ def _finish(
 WRITER_OPTIONS = {"compound": False}
 
 
+class LostDocuments(RuntimeError):
+    """A writer process ended without its documents reaching the index."""
+
+
+def _full_build_writer(index: Any, memory_mb: int, workers: int) -> Any:
+    """The writer of a full build: with several cores, Whoosh's multi-process writer,
+    whose sub-writers analyse and write one segment each (the single writer in this
+    process was the bottleneck, not segmentation)."""
+    procs = workers or default_workers()
+    if procs <= 1:
+        return index.writer(limitmb=memory_mb, **WRITER_OPTIONS)
+    return index.writer(
+        procs=procs,
+        multisegment=True,  # keep the sub-writers' segments: merging them is another pass
+        batchsize=WRITER_BATCH,
+        start_method="fork",  # as the segmenting pool: no re-import of the caller's script
+        limitmb=max(32, memory_mb // procs),
+        **WRITER_OPTIONS,
+    )
+
+
+# Documents handed to a sub-writer at a time (pickled to a job file).
+WRITER_BATCH = 200
+
+
 def _generation_name() -> str:
     return datetime.now().strftime("gen-%Y%m%dT%H%M%S-%f")
 
@@ -204,10 +230,10 @@ def build_index(
     """
     started = time.perf_counter()
     sources = list(sources)
-    with rebuild_lock(index_dir):
+    with rebuild_lock(index_dir), tied_to_this_process():
         building = new_generation(index_dir, _generation_name())
         index = whoosh_index.create_in(str(building), f.build_schema())
-        writer = index.writer(limitmb=memory_mb, **WRITER_OPTIONS)
+        writer = _full_build_writer(index, memory_mb, workers)
         build = _Build(BuildReport(), Digests())
         build.add(writer, progress(read_sources(sources)), workers, replace=False)
         if build.report.indexed == 0:
@@ -216,6 +242,13 @@ def build_index(
             build.report.seconds = time.perf_counter() - started
             return build.report
         writer.commit()
+        with index.reader() as reader:
+            if reader.doc_count() != build.report.indexed:
+                shutil.rmtree(building, ignore_errors=True)
+                raise LostDocuments(
+                    f"{build.report.indexed} documents were indexed but the new index holds "
+                    f"{reader.doc_count()}; the previous index is unchanged"
+                )
         return _finish(build, index, building, index_dir, sources, started)
 
 
@@ -241,7 +274,7 @@ def update_index(
         or not (previous / Digests.FILE_NAME).exists()
     ):  # nothing to compare with: a rebuild is the faster way
         return build_index(sources, index_dir, progress, memory_mb, workers)
-    with rebuild_lock(index_dir):
+    with rebuild_lock(index_dir), tied_to_this_process():
         previous = current_generation(index_dir) or previous
         building = new_generation(index_dir, _generation_name())
         clone_generation(previous, building)

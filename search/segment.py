@@ -9,7 +9,6 @@ Segmentation runs on the original capitalisation: pyvi's features read it.
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -17,7 +16,9 @@ from typing import Any
 
 # A syllable/number, or one non-space, non-word character (punctuation).
 TOKEN_PATTERN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+|[^\w\s]")
-_PUNCTUATION = set(string.punctuation) | set("“”‘’–—…«»")
+# The same without punctuation: a punctuation character can never start a syllable, so
+# the syllables found are those of TOKEN_PATTERN.
+SYLLABLE_PATTERN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,9 @@ def load_model() -> None:
 
 
 def _is_punct(token: str) -> bool:
-    return token in _PUNCTUATION or not any(ch.isalnum() for ch in token)
+    """A TOKEN_PATTERN token is punctuation when it is not a syllable or number: then it
+    is a single character that is not alphanumeric."""
+    return not token[0].isalnum()
 
 
 def _joins(prev: str, cur: str, label: str) -> bool:
@@ -112,6 +115,4 @@ def segment(text: str) -> Iterator[Word]:
 
 def syllables(text: str) -> Iterator[re.Match[str]]:
     """Every syllable (or number) of ``text`` with its span; punctuation skipped."""
-    for match in TOKEN_PATTERN.finditer(text):
-        if not _is_punct(match.group(0)):
-            yield match
+    return SYLLABLE_PATTERN.finditer(text)

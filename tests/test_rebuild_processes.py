@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -20,6 +21,7 @@ from search.storage import current_generation
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 CHUONG_MY = "000_883de19ce3b78452"
+COPIES = 160  # of the five seeds: a rebuild long enough to watch and kill
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +30,7 @@ def big_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("export") / "big.jsonl"
     articles = list(read_sources([SEEDS]))
     with path.open("w", encoding="utf-8") as stream:
-        for copy in range(80):
+        for copy in range(COPIES):
             for article in articles:
                 record = {"id": f"{article.id}-{copy}", "title": article.title, "text": article.body}
                 stream.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -41,8 +43,37 @@ def _rebuild(source: Path, index_dir: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        start_new_session=True,  # its own process group: the kill reaches its workers too
+        start_new_session=True,  # its own process group: we can see whether workers outlive it
     )
+
+
+def _group_size(group: int) -> int:
+    size = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            size += int(fields[2]) == group  # the process group id
+    return size
+
+
+def _wait_for_group(group: int, size: int, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _group_size(group) >= size:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _group_gone(group: int, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def _wait_for_building(index_dir: Path, timeout: float = 60) -> None:
@@ -71,7 +102,7 @@ def test_readers_keep_getting_answers_while_a_rebuild_runs(tmp_path: Path, big_e
     assert rebuild.returncode == 0, output
     assert answers > 5
     # the same engine now serves the new generation
-    assert engine.search(SearchRequest(query="")).total == 400
+    assert engine.search(SearchRequest(query="")).total == 5 * COPIES
 
 
 def test_a_killed_rebuild_leaves_the_old_index_serving(tmp_path: Path, big_export: Path) -> None:
@@ -81,7 +112,6 @@ def test_a_killed_rebuild_leaves_the_old_index_serving(tmp_path: Path, big_expor
     rebuild = _rebuild(big_export, index_dir)
     try:
         _wait_for_building(index_dir)
-        time.sleep(0.5)
         # a second rebuild of the same folder is refused at once, clearly
         second = subprocess.run(
             [sys.executable, "-m", "search.cli", "index", str(SEEDS), "--index", str(index_dir), "--quiet"],
@@ -91,10 +121,19 @@ def test_a_killed_rebuild_leaves_the_old_index_serving(tmp_path: Path, big_expor
         )
         assert second.returncode == 1
         assert "another rebuild" in second.stderr
+        # wait for every kind of helper: the segmenting pool and a Whoosh sub-writer
+        helpers = 3 if (os.cpu_count() or 1) > 1 else 0
+        assert _wait_for_group(rebuild.pid, 1 + helpers), "the rebuild never started its helpers"
         assert rebuild.poll() is None, "the first rebuild ended before it could be killed"
+        # only the rebuild itself is killed (as the out-of-memory killer would): its
+        # worker processes must not live on, holding the lock
+        os.kill(rebuild.pid, signal.SIGKILL)
+        rebuild.wait(timeout=60)
+        assert _group_gone(rebuild.pid), "worker processes outlived the killed rebuild"
     finally:
-        os.killpg(rebuild.pid, signal.SIGKILL)
-        rebuild.communicate(timeout=60)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(rebuild.pid, signal.SIGKILL)
+        rebuild.communicate(timeout=60)  # closes its output pipe
     assert current_generation(index_dir) == before
     assert SearchEngine(index_dir).search(SearchRequest(query="chuong my")).hits[0].id == CHUONG_MY
     # the next rebuild works and clears what the killed one left
