@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import statistics
 import tempfile
@@ -9,6 +10,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 from search.engine import SearchEngine
 from search.indexer import build_index
@@ -59,6 +62,21 @@ def latency_of(samples_ms: list[float]) -> Latency:
         percentile(samples_ms, 0.99),
         statistics.fmean(samples_ms),
     )
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident bytes of process ``pid`` and all its descendants (0 once it has ended):
+    a rebuild's segmenting and writing workers, or a server's worker processes."""
+    try:
+        process = psutil.Process(pid)
+        members = [process, *process.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for member in members:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += member.memory_info().rss
+    return total
 
 
 def folder_size(folder: Path) -> int:

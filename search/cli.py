@@ -253,6 +253,18 @@ def load_command(url: str, queries_path: Path | None, count: int, clients: int, 
     sys.exit(1 if report.errors else 0)
 
 
+def _sizes(_context: Any, _parameter: Any, value: str | None) -> list[int]:
+    if not value:
+        return []
+    try:
+        sizes = [int(part) for part in value.split(",")]
+    except ValueError:
+        raise click.BadParameter("sizes are whole numbers separated by commas, e.g. 10000,50000") from None
+    if any(size < 1 for size in sizes):
+        raise click.BadParameter("sizes must be 1 or more")
+    return sizes
+
+
 @main.command("bench")
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @queries_option
@@ -265,18 +277,52 @@ def load_command(url: str, queries_path: Path | None, count: int, clients: int, 
     default=None,
     help="Build the benchmark index here and keep it (default: a temporary folder).",
 )
+@click.option(
+    "--sizes",
+    callback=_sizes,
+    help="Scale run: for each size (e.g. 10000,50000,185000), index the first N articles of "
+    "the JSONL SOURCES with vnsearch and with plain Whoosh, serve each and time the queries "
+    "through its JSON API.",
+)
+@click.option(
+    "--work",
+    "work_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("bench-work"),
+    show_default=True,
+    help="Scale run: where the indexes are built (kept for a look afterwards).",
+)
+@click.option(
+    "--engine",
+    "engines",
+    multiple=True,
+    type=click.Choice(["vnsearch", "plain-whoosh"]),
+    help="Scale run: only these engines (default: both).",
+)
+@click.option(
+    "--json-out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Scale run: append each result as a JSON line to this file.",
+)
 def bench_command(
     sources: tuple[Path, ...],
     queries_path: Path | None,
     limit: int | None,
     repeat: int,
     index_dir: Path | None,
+    sizes: list[int],
+    work_dir: Path,
+    engines: tuple[str, ...],
+    json_out: Path | None,
 ) -> None:
     """Time a full rebuild of SOURCES (default: seeds/) and searches with highlights and
-    facets on it. Prints figures; never fails on speed."""
+    facets on it. Prints figures; never fails on speed. With --sizes, the scale run."""
     from search import bench
 
     queries = bench.read_queries(queries_path, limit)
+    if sizes:
+        _scale_run(list(sources), sizes, queries, work_dir, engines, json_out)
+        return
     figures = bench.run(list(sources) or default_sources(), queries, repeat, index_dir)
     mib = figures["index_bytes"] / 2**20  # type: ignore[operator]
     click.echo(
@@ -284,6 +330,25 @@ def bench_command(
         f"{figures['index_seconds']} s, {figures['docs_per_second']} docs/s, index {mib:.1f} MiB"
     )
     click.echo(f"search (ranking + highlighted snippets + facets): {figures['latency_ms']}")
+
+
+def _scale_run(
+    sources: list[Path],
+    sizes: list[int],
+    queries: list[str],
+    work_dir: Path,
+    engines: tuple[str, ...],
+    json_out: Path | None,
+) -> None:
+    from search import scalebench
+
+    if not sources or any(not s.is_file() or ".jsonl" not in s.name for s in sources):
+        raise click.UsageError("the scale run reads JSONL sources (.jsonl or .jsonl.gz files)")
+    click.echo(f"{len(queries)} queries, one at a time, through each server's /api/search")
+    runs = scalebench.run(sizes, sources, queries, work_dir, engines or scalebench.ENGINES, click.echo)
+    for figures in runs:
+        if json_out is not None:
+            scalebench.append_json(json_out, figures)
 
 
 if __name__ == "__main__":

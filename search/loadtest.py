@@ -15,10 +15,9 @@ import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from search.bench import Latency, latency_of
+from search.bench import Latency, latency_of, tree_rss_bytes
 
 TIMEOUT_S = 30
 
@@ -59,14 +58,10 @@ def require_loopback(url: str) -> None:
 
 
 def resident_mib(pid: int) -> float | None:
-    """The resident memory of process ``pid`` (Linux), or None when unknown."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
+    """The resident memory of server ``pid`` with its worker processes, or None when
+    it is not running."""
+    resident = tree_rss_bytes(pid)
+    return resident / 2**20 if resident else None
 
 
 def run(
