@@ -157,8 +157,16 @@ def search_command(
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes sharing the port; one per core answers the most searches "
+    "(each holds its own caches).",
+)
 @index_option
-def serve_command(host: str, port: int, index_dir: Path | None) -> None:
+def serve_command(host: str, port: int, workers: int, index_dir: Path | None) -> None:
     """Serve the search site and JSON API (builds the index from seeds/ if none exists)."""
     from search.engine import SearchEngine
 
@@ -170,7 +178,7 @@ def serve_command(host: str, port: int, index_dir: Path | None) -> None:
             sys.exit(code)
     from webui.server import serve
 
-    serve(folder, host=host, port=port)
+    serve(folder, host=host, port=port, workers=workers)
 
 
 @main.command("eval")

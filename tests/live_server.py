@@ -21,10 +21,12 @@ def _read_lines(stream: object, lines: queue.Queue[str]) -> None:
 
 
 @contextmanager
-def running_server(index_dir: Path, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
+def running_server(
+    index_dir: Path, env: dict[str, str] | None = None, options: tuple[str, ...] = ()
+) -> Iterator[tuple[str, int]]:
     """(base URL, process id) of a server on a free loopback port, stopped afterwards."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "search.cli", "serve", "--index", str(index_dir), "--port", "0"],
+        [sys.executable, "-m", "search.cli", "serve", "--index", str(index_dir), "--port", "0", *options],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

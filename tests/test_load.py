@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from search import loadtest
@@ -23,3 +26,20 @@ def test_concurrent_readers_get_answers_without_errors(seeded_index: Path) -> No
 def test_load_only_targets_loopback(url: str) -> None:
     with pytest.raises(ValueError, match="loopback"):
         loadtest.require_loopback(url)
+
+
+def test_several_worker_processes_share_the_port_and_replace_one_that_dies(seeded_index: Path) -> None:
+    with running_server(seeded_index, options=("--workers", "2")) as (base, pid):
+        workers = psutil.Process(pid).children()
+        assert len(workers) == 2
+        report = loadtest.run(base, list(DEFAULT_QUERIES), 200, 8, pid)
+        assert report.errors == 0
+        workers[0].kill()  # a crashed worker: the others answer, and it is replaced
+        assert loadtest.run(base, list(DEFAULT_QUERIES), 50, 4).errors == 0
+        deadline = time.monotonic() + 30
+        while len(psutil.Process(pid).children()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(psutil.Process(pid).children()) == 2
+        assert loadtest.run(base, list(DEFAULT_QUERIES), 50, 4).errors == 0
+    with contextlib.suppress(psutil.NoSuchProcess):  # stopping the server stops its workers
+        assert not [w for w in workers[1:] if w.is_running()]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import signal
+import socket
 import threading
 import time
 from pathlib import Path
@@ -10,6 +14,7 @@ from pathlib import Path
 from flask import Flask
 from waitress import create_server
 
+from search.children import tied_to_this_process
 from search.engine import NoIndex
 from search.results import SearchRequest
 from webui.app import create_app
@@ -17,6 +22,8 @@ from webui.views import ENGINE_KEY
 
 WARM_UP_QUERY = "khởi động"
 THREADS = 4
+LISTEN_BACKLOG = 1024
+RESTART_DELAY_S = 1.0
 PREPARE_EVERY_S = 2.0
 
 
@@ -54,12 +61,17 @@ def address(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 5000) -> None:
+def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 5000, workers: int = 1) -> None:
     """Serve the search site and JSON API for ``index_dir`` until interrupted.
-    ``port=0`` picks a free port; the address printed is the real one."""
+    ``port=0`` picks a free port; the address printed is the real one. With
+    ``workers`` > 1, that many processes answer on one socket (a search is CPU work in
+    Python: one process uses one core)."""
     app = create_app({"INDEX_DIR": Path(index_dir)})
     if not warm_up(app):
         print(f"Warning: no index in {index_dir} yet; answering 503 until one is built.", flush=True)
+    if workers > 1:
+        serve_forked(app, host, port, workers)
+        return
     keep_prepared(app)
     server = create_server(app, host=host, port=port, threads=THREADS, ident="vnsearch")
     print(f"Serving on {address(host, server.effective_port)}", flush=True)  # type: ignore[union-attr]
@@ -69,3 +81,69 @@ def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 5000) -> None:
         print("Stopped.", flush=True)
     finally:
         server.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family, backlog=LISTEN_BACKLOG)
+
+
+def _run_worker(app: Flask, listener: socket.socket) -> None:
+    """A worker process: answer on the shared socket until told to stop."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    keep_prepared(app)
+    server = create_server(app, sockets=[listener], threads=THREADS, ident="vnsearch")
+    server.run()
+
+
+def _start_worker(app: Flask, listener: socket.socket) -> int:
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            _run_worker(app, listener)
+        except BaseException:
+            logging.getLogger(__name__).exception("worker stopped")
+            code = 1
+        finally:
+            os._exit(code)
+    return pid
+
+
+def serve_forked(app: Flask, host: str, port: int, workers: int) -> None:
+    """Pre-fork: this process binds the socket, loads the index once (the workers share
+    those pages), then forks ``workers`` processes and replaces any that dies. SIGTERM or
+    Ctrl-C stops them all; if this process is killed, they die with it."""
+    app.extensions[ENGINE_KEY].close()  # no open files shared across processes
+    listener = _listen(host, port)
+    stopping = False
+
+    def stop(_signal: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    running: set[int] = set()
+    try:
+        with tied_to_this_process():
+            running = {_start_worker(app, listener) for _ in range(workers)}
+            print(f"{workers} worker processes", flush=True)
+            print(f"Serving on {address(host, listener.getsockname()[1])}", flush=True)
+            while True:
+                pid, _status = os.wait()
+                running.discard(pid)
+                if not stopping:
+                    time.sleep(RESTART_DELAY_S)  # a worker that dies at once must not spin
+                    running.add(_start_worker(app, listener))
+    except KeyboardInterrupt:
+        print("Stopped.", flush=True)
+    finally:
+        for pid in running:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        for pid in running:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        listener.close()
