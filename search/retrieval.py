@@ -27,6 +27,21 @@ Postings = tuple[np.ndarray, np.ndarray]  # document numbers, term frequencies
 CACHE_BYTES = 192 * 2**20
 
 
+def _read_postings(matcher: Any) -> Postings:
+    """Document numbers and term frequencies of one posting list. A posting's weight
+    is its term frequency (no field or document boosts are used), so the stored
+    values (positions) are never decoded."""
+    ids: list[int] = []
+    tfs: list[float] = []
+    add_id, add_tf = ids.append, tfs.append
+    number, weight, advance, active = matcher.id, matcher.weight, matcher.next, matcher.is_active
+    while active():
+        add_id(number())
+        add_tf(weight())
+        advance()
+    return np.array(ids, dtype=np.int32), np.array(tfs, dtype=np.float32)
+
+
 class PostingCache:
     """Posting lists as arrays, least recently used dropped past ``limit`` bytes."""
 
@@ -131,11 +146,9 @@ class Retriever:
             return found
         reader = searcher.reader()
         if (field, text) in reader:
-            pairs = list(reader.postings(field, text).items_as("weight"))
-            ids = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
-            tfs = np.fromiter((p[1] for p in pairs), dtype=np.float32, count=len(pairs))
+            ids, tfs = _read_postings(reader.postings(field, text))
         else:
-            ids, tfs = np.zeros(0, np.int64), np.zeros(0, np.float32)
+            ids, tfs = np.zeros(0, np.int32), np.zeros(0, np.float32)
         self.cache.put(key, (ids, tfs))
         return ids, tfs
 
