@@ -44,6 +44,7 @@ class _Generation:
     abbreviations: Abbreviations
     accents: AccentVocabulary
     retriever: Retriever
+    warmed: bool = False
 
 
 @dataclass
@@ -64,6 +65,11 @@ class _Opened:
     @property
     def retriever(self) -> Retriever:
         return self.generation.retriever
+
+
+# The views every query reads, and how much of the posting cache to fill from them.
+WARM_FIELDS = (f.BODY_FOLDED, f.BODY)
+WARM_BYTES = 96 * 2**20
 
 
 def _close_all(searchers: list[Searcher], lock: threading.Lock) -> None:
@@ -132,13 +138,18 @@ class SearchEngine:
 
     def prepare(self) -> bool:
         """Load the current generation's shared state now (document statistics, facets,
-        the segmenter), so that the first search after a rebuild does not wait for it;
-        False when there is no index yet. Cheap when nothing changed."""
+        the segmenter, the posting lists of the most frequent syllables), so that the
+        first searches after a start or a rebuild do not wait for it; False when there
+        is no index yet. Cheap when nothing changed."""
         path = current_generation(self.index_dir)
         if path is None:
             return False
         segment.load_model()
-        self._generation(path)
+        generation = self._generation(path)
+        if not generation.warmed:
+            generation.warmed = True
+            with generation.index.searcher() as searcher:
+                generation.retriever.warm(searcher, WARM_FIELDS, WARM_BYTES)
         return True
 
     def info(self) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from search.query import Condition, Plan, TermRef
 
 Postings = tuple[np.ndarray, np.ndarray]  # document numbers, term frequencies
 CACHE_BYTES = 192 * 2**20
+WARM_TERMS_PER_FIELD = 400
 
 
 def _read_postings(matcher: Any) -> Postings:
@@ -151,6 +152,24 @@ class Retriever:
             ids, tfs = np.zeros(0, np.int32), np.zeros(0, np.float32)
         self.cache.put(key, (ids, tfs))
         return ids, tfs
+
+    def warm(self, searcher: Searcher, fields: Iterable[str], budget: int) -> int:
+        """Read the posting lists of the most frequent terms of ``fields`` into the cache,
+        up to ``budget`` bytes, so that no reader waits for the longest lists (a common
+        syllable of 185k articles is ~0.4 s to read). Returns the terms read."""
+        reader = searcher.reader()
+        fields = list(fields)
+        terms: list[tuple[int, str, str]] = []
+        for field in fields:
+            for _, term in reader.most_frequent_terms(field, WARM_TERMS_PER_FIELD):
+                terms.append((-reader.doc_frequency(field, term), field, term.decode("utf-8")))
+        read = 0
+        for _, field, text in sorted(terms):
+            if self.cache.size >= min(budget, self.cache.limit):
+                break
+            self.postings(searcher, field, text)
+            read += 1
+        return read
 
     def _add_bm25(self, searcher: Searcher, ref: TermRef, scores: np.ndarray) -> np.ndarray:
         """Add the term's BM25 to ``scores``; return the documents that contain it."""

@@ -28,10 +28,13 @@ PREPARE_EVERY_S = 2.0
 
 
 def warm_up(app: Flask) -> bool:
-    """Run one search so the segmenter's model is loaded before the first reader comes;
-    False when there is no index yet (the app then answers 503 until one is built)."""
+    """Load the index, the segmenter's model and the most read posting lists, and run
+    one search, before the first reader comes; False when there is no index yet (the
+    app then answers 503 until one is built)."""
+    engine = app.extensions[ENGINE_KEY]
     try:
-        app.extensions[ENGINE_KEY].search(SearchRequest(query=WARM_UP_QUERY))
+        engine.prepare()
+        engine.search(SearchRequest(query=WARM_UP_QUERY))
     except NoIndex:
         return False
     return True
