@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -56,33 +57,26 @@ def _group_size(group: int) -> int:
     return size
 
 
-def _wait_for_group(group: int, size: int, timeout: float = 60) -> bool:
+def _eventually(condition: Callable[[], bool], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _group_size(group) >= size:
+        if condition():
             return True
         time.sleep(0.05)
     return False
+
+
+def _wait_for_group(group: int, size: int, timeout: float = 60) -> bool:
+    return _eventually(lambda: _group_size(group) >= size, timeout)
 
 
 def _group_gone(group: int, timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.1)
-    return False
+    return _eventually(lambda: _group_size(group) == 0, timeout)
 
 
 def _wait_for_building(index_dir: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if list((index_dir / "generations").glob("*.building")):
-            return
-        time.sleep(0.05)
-    raise AssertionError("the rebuild never started writing")
+    started = _eventually(lambda: bool(list((index_dir / "generations").glob("*.building"))), timeout)
+    assert started, "the rebuild never started writing"
 
 
 def test_readers_keep_getting_answers_while_a_rebuild_runs(tmp_path: Path, big_export: Path) -> None:
