@@ -13,13 +13,14 @@ another syllable of the query in the same order ("lao dong" marks "Lao động",
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
 from itertools import pairwise
 
-from search import segment
-from search.text import fold
+from search.text import FOLD_LETTERS
 
 CHAR_LIMIT = 20_000
 SNIPPET_CHARS = 240
@@ -63,22 +64,33 @@ def _opening(text: str, limit: int) -> str:
 Match = tuple[int, int, str]  # start, end, folded syllable
 
 
+@lru_cache(maxsize=256)
+def _pattern(terms: frozenset[str]) -> re.Pattern[str]:
+    """The query's folded syllables as whole syllables of folded text (a number such as
+    "1.000" is one syllable: "1" does not match inside it)."""
+    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?<!\d[.,])(?:{alternatives})(?![^\W_])(?![.,]\d)")
+
+
 def _matches(text: str, marks: Marks, limit: int | None = None) -> list[Match]:
     """The query's syllables in ``text`` (in its first ``limit`` characters), those in
-    a run of the query when there are any. A regular-expression scan: no analyzer."""
-    found: list[tuple[int, Match]] = []  # (syllable number, match)
-    for number, match in enumerate(segment.syllables(text if limit is None else text[:limit])):
-        folded = fold(match.group(0).lower())
-        if folded in marks.terms:
-            found.append((number, (match.start(), match.end(), folded)))
+    a run of the query when there are any. One regular-expression scan of the folded
+    text (folding keeps offsets), no analyzer."""
+    scanned = text if limit is None else text[:limit]
+    folded = scanned.translate(FOLD_LETTERS)
+    found = [(m.start(), m.end(), m.group(0)) for m in _pattern(marks.terms).finditer(folded)]
     if marks.pairs:
-        follows = {
-            n for (m, (_, _, a)), (n, (_, _, b)) in pairwise(found) if n == m + 1 and (a, b) in marks.pairs
-        }
-        in_runs = [match for n, match in found if n in follows or n + 1 in follows]
+        in_runs: set[int] = set()
+        for i, ((_, end, a), (start, _, b)) in enumerate(pairwise(found)):
+            if (a, b) in marks.pairs and not _has_syllable(scanned[end:start]):
+                in_runs.update((i, i + 1))
         if in_runs:
-            return in_runs
-    return [match for _, match in found]
+            return [found[i] for i in sorted(in_runs)]
+    return found
+
+
+def _has_syllable(gap: str) -> bool:
+    return any(ch.isalnum() for ch in gap)
 
 
 def _html(text: str, begin: int, end: int, matches: list[Match]) -> str:

@@ -67,6 +67,22 @@ def fold(word: str) -> str:
     return unidecode(_SURROGATES.sub("\ufffd", word).replace("đ", "d").replace("Đ", "D"))
 
 
+def _one_letter_folds() -> dict[int, str]:
+    """Each Latin letter (ASCII, accented, Vietnamese, upper and lower case) whose
+    folded lowercase form is one ASCII letter, mapped to that letter."""
+    table: dict[int, str] = {}
+    for code in [*range(0x41, 0x5B), *range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        folded = fold(chr(code)).lower()
+        if len(folded) == 1 and folded.isascii() and folded.isalpha():
+            table[code] = folded
+    return table
+
+
+# fold(word.lower()) for the letters that have one, one character for one: offsets into
+# ``text.translate(FOLD_LETTERS)`` are offsets into ``text``.
+FOLD_LETTERS = _one_letter_folds()
+
+
 def has_diacritics(text: str) -> bool:
     """True when folding would change the text (it carries Vietnamese marks)."""
     return fold(text) != text
