@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -39,6 +40,7 @@ class Figures:
     engine: str
     documents: int
     index_seconds: float
+    index_cpu_seconds: float
     docs_per_second: float
     indexer_peak_rss_mib: float
     index_mib: float
@@ -52,7 +54,8 @@ class Figures:
     def __str__(self) -> str:
         return (
             f"{self.engine:>12} {self.documents:>7} docs: index {self.index_seconds:7.1f} s "
-            f"({self.docs_per_second:6.1f} docs/s, peak {self.indexer_peak_rss_mib:6.0f} MiB, "
+            f"({self.docs_per_second:6.1f} docs/s, {self.index_cpu_seconds:.0f} CPU s, "
+            f"peak {self.indexer_peak_rss_mib:6.0f} MiB, "
             f"{self.index_mib:6.0f} MiB on disk); {self.queries} queries, {self.errors} errors, "
             f"p50 {self.p50_ms:.1f} / p95 {self.p95_ms:.1f} / p99 {self.p99_ms:.1f} ms; "
             f"server {self.server_rss_mib:.0f} MiB"
@@ -80,8 +83,9 @@ def write_first(sources: list[Path], count: int, target: Path) -> int:
     return written
 
 
-def run_measured(command: list[str]) -> tuple[float, int]:
-    """Run ``command`` to its end; (seconds, peak resident bytes of its process tree).
+def run_measured(command: list[str]) -> tuple[float, int, float]:
+    """Run ``command`` to its end; (seconds, peak resident bytes of its process tree,
+    CPU seconds of the tree). CPU time does not depend on what else the machine runs.
     Raises with its output when it fails."""
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -89,8 +93,12 @@ def run_measured(command: list[str]) -> tuple[float, int]:
     output: list[str] = []
     reader = threading.Thread(target=lambda: output.extend(child.stdout or []), daemon=True)
     reader.start()
-    while child.poll() is None:
+    while True:
         peak = max(peak, tree_rss_bytes(child.pid))
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)  # usage counts its reaped workers
+        if pid:
+            child.returncode = os.waitstatus_to_exitcode(status)
+            break
         time.sleep(SAMPLE_EVERY_S)
     reader.join()
     if child.stdout is not None:
@@ -98,7 +106,7 @@ def run_measured(command: list[str]) -> tuple[float, int]:
     seconds = time.perf_counter() - started
     if child.returncode not in (0, 3):  # 3: built, some input skipped
         raise RuntimeError(f"{' '.join(command)} failed ({child.returncode}):\n{''.join(output)[-2000:]}")
-    return seconds, peak
+    return seconds, peak, usage.ru_utime + usage.ru_stime
 
 
 class Server:
@@ -173,11 +181,12 @@ def measure(engine: str, source: Path, documents: int, index_dir: Path, queries:
         queries = queries[:BASELINE_QUERIES]
     build, serve = _commands(engine, source, index_dir)
     shutil.rmtree(index_dir, ignore_errors=True)  # a fresh build, and only its size counted
-    seconds, peak = run_measured(build)
+    seconds, peak, cpu = run_measured(build)
     figures = Figures(
         engine=engine,
         documents=documents,
         index_seconds=round(seconds, 1),
+        index_cpu_seconds=round(cpu, 1),
         docs_per_second=round(documents / seconds, 1),
         indexer_peak_rss_mib=round(peak / 2**20),
         index_mib=round(folder_size(index_dir) / 2**20),
