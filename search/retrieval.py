@@ -23,7 +23,7 @@ from search import ranking
 from search import schema as f
 from search.query import Condition, Plan, TermRef
 
-Postings = tuple[np.ndarray, np.ndarray]  # document numbers, term frequencies
+Postings = tuple[np.ndarray, np.ndarray]  # document numbers, BM25 of the term in each
 CACHE_BYTES = 192 * 2**20
 WARM_TERMS_PER_FIELD = 400
 
@@ -66,8 +66,8 @@ class PostingCache:
             self._items[key] = value
             self.size += value[0].nbytes + value[1].nbytes
             while self.size > self.limit and len(self._items) > 1:
-                _key, (ids, tfs) = self._items.popitem(last=False)
-                self.size -= ids.nbytes + tfs.nbytes
+                _key, (ids, weights) = self._items.popitem(last=False)
+                self.size -= ids.nbytes + weights.nbytes
 
 
 @dataclass
@@ -141,6 +141,8 @@ class Retriever:
             return self._lengths[field], self._average[field] or 1.0
 
     def postings(self, searcher: Searcher, field: str, text: str) -> Postings:
+        """The documents that have the term, and its BM25 in each of them (computed once:
+        within a generation, nothing it depends on changes)."""
         key = (field, text)
         found = self.cache.get(key)
         if found is not None:
@@ -148,10 +150,13 @@ class Retriever:
         reader = searcher.reader()
         if (field, text) in reader:
             ids, tfs = _read_postings(reader.postings(field, text))
+            lengths, average = self._field_lengths(searcher, field)
+            term_idf = ranking.idf(len(ids), self.documents)
+            weights = ranking.bm25(term_idf, tfs, lengths[ids], average, self.k1, self.b).astype(np.float32)
         else:
-            ids, tfs = np.zeros(0, np.int32), np.zeros(0, np.float32)
-        self.cache.put(key, (ids, tfs))
-        return ids, tfs
+            ids, weights = np.zeros(0, np.int32), np.zeros(0, np.float32)
+        self.cache.put(key, (ids, weights))
+        return ids, weights
 
     def warm(self, searcher: Searcher, fields: Iterable[str], budget: int) -> int:
         """Read the posting lists of the most frequent terms of ``fields`` into the cache,
@@ -173,12 +178,9 @@ class Retriever:
 
     def _add_bm25(self, searcher: Searcher, ref: TermRef, scores: np.ndarray) -> np.ndarray:
         """Add the term's BM25 to ``scores``; return the documents that contain it."""
-        ids, tfs = self.postings(searcher, ref.field, ref.text)
-        if len(ids) == 0:
-            return ids
-        lengths, average = self._field_lengths(searcher, ref.field)
-        term_idf = ranking.idf(len(ids), self.documents)
-        scores[ids] += ref.boost * ranking.bm25(term_idf, tfs, lengths[ids], average, self.k1, self.b)
+        ids, weights = self.postings(searcher, ref.field, ref.text)
+        if len(ids):
+            scores[ids] += ref.boost * weights
         return ids
 
     # -- answering ---------------------------------------------------------------------
