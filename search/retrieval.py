@@ -147,9 +147,15 @@ class Retriever:
         found = self.cache.get(key)
         if found is not None:
             return found
-        reader = searcher.reader()
-        if (field, text) in reader:
-            ids, tfs = _read_postings(reader.postings(field, text))
+        parts = [
+            (ids + offset, tfs)
+            for leaf, offset in searcher.reader().leaf_readers()  # per segment: fewer wrappers
+            if (field, text) in leaf
+            for ids, tfs in [_read_postings(leaf.postings(field, text))]
+        ]
+        if parts:
+            ids = np.concatenate([ids for ids, _ in parts])
+            tfs = np.concatenate([tfs for _, tfs in parts])
             lengths, average = self._field_lengths(searcher, field)
             term_idf = ranking.idf(len(ids), self.documents)
             weights = ranking.bm25(term_idf, tfs, lengths[ids], average, self.k1, self.b).astype(np.float32)
