@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from html import unescape
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,7 +12,7 @@ from search.abbreviations import Abbreviations
 from search.analysis import folded_analyzer, syllable_analyzer
 from search.highlight import mark_all, marks_for
 from search.query import parse, plan
-from search.text import fold, normalize
+from search.text import FOLD_LETTERS, fold, normalize
 
 VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵĐ"
 text_strategy = st.text(
@@ -64,3 +65,22 @@ def test_highlighting_never_loses_text(text: str, query: list[str]) -> None:
 
 def test_folded_tokens_are_ascii_for_vietnamese() -> None:
     assert all(t.text.isascii() for t in folded_analyzer()(VIETNAMESE))
+
+
+@FAST
+@given(st.text(alphabet=st.sampled_from(VIETNAMESE + VIETNAMESE.upper() + "ÉÜçñ019 ,."), max_size=80))
+def test_letter_for_letter_folding_agrees_with_fold_and_keeps_offsets(text: str) -> None:
+    folded = text.translate(FOLD_LETTERS)
+    assert len(folded) == len(text)
+    for word in normalize(text).split():
+        assert word.translate(FOLD_LETTERS) == fold(word.lower())
+
+
+@FAST
+@given(text_strategy, st.lists(st.sampled_from(["chuong", "my", "lao", "dong", "1", "a"]), max_size=4))
+def test_marks_wrap_whole_syllables_that_fold_to_a_query_syllable(text: str, query: list[str]) -> None:
+    text = normalize(text)
+    html = mark_all(text, marks_for([query]))
+    for marked in html.split("<mark>")[1:]:
+        word = unescape(marked.split("</mark>", 1)[0])
+        assert fold(word.lower()) in query
