@@ -129,6 +129,8 @@ class _Build:
                 add(**document_fields(item, compounds))
                 self.miner.add(f"{item.title}\n{item.body}")
                 self.accents.add_compounds(compounds)
+                if replace:  # an update counts the new documents' syllables itself
+                    self.accents.add_document_syllables(f"{item.title}\n{item.body}")
                 self.digests.known[item.id] = item.fingerprint
                 self.report.indexed += 1
         except BaseException:
@@ -153,12 +155,13 @@ def _finish(
         abbreviations = Abbreviations({**Abbreviations.load(previous).pairs, **abbreviations.pairs})
     abbreviations.save(building)
     with index.reader() as reader:
-        for syllable, info in reader.iter_field(f.BODY):
-            accents.add_syllable(syllable.decode("utf-8"), info.doc_frequency())
+        if previous is None:  # a rebuild reads the whole vocabulary once
+            for syllable, info in reader.iter_field(f.BODY):
+                accents.add_syllable(syllable.decode("utf-8"), info.doc_frequency())
         documents = reader.doc_count()
     vocabulary = accents.result(min_count=2 if report.indexed >= 1000 else 1)
-    if previous is not None:
-        vocabulary = AccentVocabulary({**AccentVocabulary.load(previous).forms, **vocabulary.forms})
+    if previous is not None:  # what the whole corpus said stands; new words are added
+        vocabulary = AccentVocabulary({**vocabulary.forms, **AccentVocabulary.load(previous).forms})
     vocabulary.save(building)
     build.digests.save(building)
     report.abbreviations = len(abbreviations)

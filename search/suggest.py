@@ -37,6 +37,13 @@ class AccentCounter:
         if has_diacritics(syllable):
             self.syllables[fold(syllable)][syllable] = documents
 
+    def add_document_syllables(self, text: str) -> None:
+        """Count each accented syllable of one document once (for an update, which does
+        not read the whole index's vocabulary again)."""
+        for syllable in {m.group(0).lower() for m in segment.syllables(text)}:
+            if has_diacritics(syllable):
+                self.syllables[fold(syllable)][syllable] += 1
+
     def result(self, min_count: int = 1) -> AccentVocabulary:
         by_fold: dict[str, Counter[str]] = defaultdict(Counter)
         for compound, count in self.compounds.items():

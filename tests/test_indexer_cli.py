@@ -154,6 +154,9 @@ def test_update_adds_changes_and_deletes_without_touching_the_rest(tmp_path: Pat
     assert [h.id for h in engine.search(SearchRequest(query="di linh")).hits] == ["b"]
     assert [h.id for h in engine.search(SearchRequest(query="phu xuyen")).hits] == ["d"]
     assert engine.search(SearchRequest(query="xóa")).hits == []
+    # "did you mean" knows the new articles' words, and still the old ones
+    assert engine.search(SearchRequest(query="phu xuyen")).suggestion == "phú xuyên"  # new
+    assert engine.search(SearchRequest(query="chuong my")).suggestion == "chương mỹ"  # kept
     # the previous generation was not changed by the update (readers may still have it)
     old = SearchEngine(tmp_path / "old")
     (tmp_path / "old").mkdir()
