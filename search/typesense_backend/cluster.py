@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -47,10 +48,8 @@ class Cluster:
     def drop_collection(self, name: str) -> None:
         from typesense.exceptions import ObjectNotFound
 
-        try:
+        with contextlib.suppress(ObjectNotFound):
             self._call(lambda: self.client.collections[name].delete())
-        except ObjectNotFound:
-            pass
 
     def count(self, name: str) -> int:
         return int(self._call(lambda: self.client.collections[name].retrieve())["num_documents"])
@@ -69,7 +68,7 @@ class Cluster:
 
     def drop_older(self, current: str) -> list[str]:
         """Drop this alias's collections other than ``current`` (and its statistics)."""
-        keep = {current, f"{current}-stats"}
+        keep = {current, f"{current}-stats", f"{current}-docs"}
         prefix = f"{self.alias}-"
         names = [c["name"] for c in self._call(lambda: self.client.collections.retrieve())]
         dropped = [n for n in names if n.startswith(prefix) and n not in keep]
@@ -103,13 +102,15 @@ class Cluster:
                 yield json.loads(line)
 
     def search(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
-        return self._call(lambda: self.client.collections[name].documents.search(params))
+        """One search, sent as a POST (a long filter does not fit in a URL)."""
+        return self.multi_search([{"collection": name, **params}])[0]
 
     def multi_search(self, searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Several searches in one request; a failed one raises."""
         from typesense.exceptions import RequestMalformed
 
-        answer = self._call(lambda: self.client.multi_search.perform({"searches": searches}, {}))
+        common = {"limit_multi_searches": max(50, len(searches))}
+        answer = self._call(lambda: self.client.multi_search.perform({"searches": searches}, common))
         results = answer["results"]
         for result in results:
             if "error" in result:

@@ -10,7 +10,7 @@ splits on its own rules, so it never sees raw text to analyse: the one indexed f
   that an accented exclusion ("-Tây") removes "tây" and not "tay".
 
 The token sequences the scorer counts term frequencies in (``st``, ``sb``, ``sw``) and
-the display fields are stored, not indexed.
+the display fields are stored in a second collection, looked up by id.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ TERMS = "terms"
 # Stored token sequences (space-separated): accented syllables of the headline and of
 # the text, folded compounds of both.
 TITLE_SEQUENCE, BODY_SEQUENCE, WORDS_SEQUENCE = "st", "sb", "sw"
+# ... and the folded syllables of each (cheaper to store than to fold per query).
+TITLE_FOLDED_SEQUENCE, BODY_FOLDED_SEQUENCE = "sft", "sfb"
 
 # Short names of the views in the statistics collection (one per Whoosh field).
 VIEWS = {
@@ -84,6 +86,11 @@ def schema(name: str) -> dict[str, Any]:
     }
 
 
+def content_schema(name: str) -> dict[str, Any]:
+    """Display fields and token sequences, stored only (looked up by id)."""
+    return {"name": name, "fields": [{"name": "seq", "type": "int32", "index": False, "optional": True}]}
+
+
 def stats_schema(name: str) -> dict[str, Any]:
     """Document frequencies (``id`` = view and token, ``n``) and one metadata record."""
     return {"name": name, "fields": [{"name": "n", "type": "int32", "index": False, "optional": True}]}
@@ -122,23 +129,32 @@ class Analysed:
         return sorted(tokens)
 
 
-def document(article: Article, analysed: Analysed, seq: int) -> dict[str, Any]:
-    doc: dict[str, Any] = {
+def documents(article: Article, analysed: Analysed, seq: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The article's record in the index collection (the tokens, facets and sort key:
+    small, because Typesense reads a whole record for every hit it lists) and in the
+    content collection (display fields and the token sequences the scorer counts)."""
+    indexed: dict[str, Any] = {
         "id": article.id,
         "seq": seq,
         TERMS: analysed.terms(),
+        f.SORT_DATE: seconds(sort_date(article)),
+    }
+    content: dict[str, Any] = {
+        "id": article.id,
+        "seq": seq,
         f.TITLE: article.title,
         f.BODY: article.body,
         TITLE_SEQUENCE: " ".join(analysed.title),
         BODY_SEQUENCE: " ".join(analysed.body),
         WORDS_SEQUENCE: " ".join(analysed.words),
+        TITLE_FOLDED_SEQUENCE: " ".join(analysed.title_folded),
+        BODY_FOLDED_SEQUENCE: " ".join(analysed.body_folded),
         "date_iso": article.date_iso,
         "author": article.author,
         "url": article.url,
-        f.SORT_DATE: seconds(sort_date(article)),
     }
     if article.districts:
-        doc[f.DISTRICT] = list(article.districts)
+        indexed[f.DISTRICT] = content[f.DISTRICT] = list(article.districts)
     if article.year is not None:
-        doc[f.YEAR] = str(article.year)
-    return doc
+        indexed[f.YEAR] = content[f.YEAR] = str(article.year)
+    return indexed, content

@@ -1,18 +1,22 @@
 """The engine facade on a Typesense cluster: the methods and results of
 :class:`search.engine.SearchEngine`, answered by the cluster plus our own scoring.
 
-One search takes three requests: (1) the document frequencies of the query's terms
-and the match count and facet counts, (2) the candidates with their token sequences,
-(3) the display fields of the page's hits. What matches is decided by our query plan:
-a query of up to four syllables needs all of them, which is a Typesense filter on the
-exact tokens, so total and facets are exact, and when no more than
-``CANDIDATES`` documents match they are all scored. Otherwise (a long question, or a
-short query matching more), Typesense's text match over the same tokens, rarest first,
-picks the ``CANDIDATES`` to score.
+One search takes four requests: (1) the document frequencies of the query's terms,
+the match count and the facet counts; (2) the postings (ids only) of the query's
+rarest tokens; (3) the candidates' token sequences; (4) the page's display fields.
+
+What matches is decided by our query plan. A query of up to four syllables needs all
+of them: that is a Typesense filter on exact tokens, so total and facets are exact,
+and when no more than ``CANDIDATES`` documents match, all of them are scored. Otherwise
+(a long question, or a short query matching more) the documents holding most of the
+query's rarest tokens (weighted by IDF, topped up by Typesense's own text match) are
+the ``CANDIDATES`` scored; a long question's total and facets then count the documents
+with any of its words.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from search import highlight, segment
+from search import highlight, ranking, segment
 from search import query as q
 from search import schema as f
 from search.abbreviations import Abbreviations
@@ -33,9 +37,22 @@ from search.typesense_backend.cluster import Cluster
 from search.typesense_backend.indexer import META_ID
 from search.typesense_backend.scoring import Candidate, Scorer, Statistics, phrase_parts, plan_terms
 
-CANDIDATES = 200  # documents scored per query (more when a deeper page is asked)
+CANDIDATES = 100  # documents scored per query (more when a deeper page is asked)
+RARE = 100  # a token in no more documents than this is "rare": its postings are one page
+MAX_TOKENS = 20
 PAGE = 250  # Typesense's largest page
-SCORING_FIELDS = f"id,seq,{d.TITLE_SEQUENCE},{d.BODY_SEQUENCE},{d.WORDS_SEQUENCE}"
+SCORING_FIELDS = ",".join(
+    [
+        "id",
+        "seq",
+        d.TITLE_SEQUENCE,
+        d.BODY_SEQUENCE,
+        d.WORDS_SEQUENCE,
+        d.TITLE_FOLDED_SEQUENCE,
+        d.BODY_FOLDED_SEQUENCE,
+    ]
+)
+POSTINGS_BUDGET = 300  # documents Typesense may list per query for the rare tokens' postings
 DISPLAY_FIELDS = f"id,{f.TITLE},{f.BODY},url,{f.DISTRICT},{f.YEAR},date_iso,author"
 FREQUENCY_CACHE = 200_000
 
@@ -44,8 +61,9 @@ FREQUENCY_CACHE = 200_000
 class _Generation:
     """What one built collection needs beside the cluster (loaded once)."""
 
-    name: str
-    stats: str
+    name: str  # the index collection (tokens, facets, sort key)
+    stats: str  # document frequencies and metadata
+    content: str  # display fields and token sequences
     meta: dict[str, Any]
     abbreviations: Abbreviations
     accents: AccentVocabulary
@@ -71,47 +89,56 @@ class _Query:
         self.plan = q.plan(self.parsed, abbreviations)
         self.marks = q.marks(self.parsed, abbreviations)
         self.exact = True  # does the filter name exactly the documents the plan matches?
-        self.filters: list[str] = []
+        self.filters: list[str] = []  # what must match: the words, then the conditions
+        self.conditions: list[str] = []  # phrases and exclusions
         plan = self.plan
         counted = [c for c in plan.clauses if not c.filler] or plan.clauses
-        clause_filters = [self._clause(c) for c in counted]
+        self.clause_filters: list[str] = []
         if plan.min_match >= len(counted):
-            self.filters += [f"({c})" for c in clause_filters]
-        elif plan.min_match > 0:
+            self.clause_filters = [f"({self._clause(c)})" for c in counted]
+        elif plan.min_match > 0:  # a long question: any of its words, the plan decides
             self.exact = False
-            self.filters.append("(" + " || ".join(f"({c})" for c in clause_filters) + ")")
+            tokens = {d.token(s[0].text) for c in counted for alt in c.alternatives for s in alt}
+            self.clause_filters = [f"{d.TERMS}:=[{','.join(sorted(tokens))}]"]
+        self.filters += self.clause_filters
         for phrase in plan.phrases:
             if isinstance(phrase, list):
-                self.filters.append(_any_of(d.TERMS, [_token(ref) for ref in phrase]))
+                self.conditions.append(_any_of(d.TERMS, [_token(ref) for ref in phrase]))
             else:
                 self.exact = False  # three syllables or more: pairs here, positions in Python
                 folded = phrase_parts(phrase)[0][1]
-                self.filters.append(_has([d.token(p) for p in d.pairs_of(folded)]))
+                self.conditions.append(_has([d.token(p) for p in d.pairs_of(folded)]))
         for exclusion in plan.exclusions:
             if isinstance(exclusion, list):
-                self.filters.append(f"{d.TERMS}:!=[{','.join(_token(ref) for ref in exclusion)}]")
+                self.conditions.append(f"{d.TERMS}:!=[{','.join(_token(ref) for ref in exclusion)}]")
             else:
                 self.exact = False
+        self.filters += self.conditions
 
     @staticmethod
     def _clause(clause: q.Clause) -> str:
         alternatives = [_has([d.token(syllable[0].text) for syllable in alt]) for alt in clause.alternatives]
         return " || ".join(f"({a})" for a in alternatives)
 
-    def tokens(self, frequencies: dict[tuple[str, str], int]) -> list[str]:
-        """The query's folded syllables and pairs as Typesense tokens, rarest first."""
-        terms: dict[str, int] = {}
+    def tokens(self, statistics: Statistics) -> list[tuple[str, float, int]]:
+        """The query's folded syllables and pairs as Typesense tokens, with their IDF
+        and document frequency, rarest first."""
+        terms: dict[tuple[str, str], int] = {}
         for clause in self.plan.clauses:
             if clause.filler:
                 continue
             for alternative in clause.alternatives:
                 for syllable in alternative:
                     text = syllable[0].text
-                    terms[text] = frequencies.get(("fb", text), 1)
+                    frequencies = statistics.frequencies
+                    terms["fb", text] = max(
+                        frequencies.get(("fb", text), 0), frequencies.get(("ft", text), 0)
+                    )
         for ref in self.plan.boosts:
             if ref.field == f.PAIRS:
-                terms[ref.text] = frequencies.get(("p", ref.text), 1)
-        return [d.token(t) for t in sorted(terms, key=lambda t: (terms[t], t))]
+                terms["p", ref.text] = statistics.frequencies.get(("p", ref.text), 1)
+        ordered = sorted((n, term) for (_view, term), n in terms.items() if n > 0)
+        return [(d.token(term), ranking.idf(n, statistics.documents), n) for n, term in ordered]
 
 
 def _token(ref: q.TermRef) -> str:
@@ -156,11 +183,14 @@ class TypesenseEngine:
         record = self.cluster.retrieve(stats, META_ID)
         if record is None:
             raise NoIndex(f"the Typesense collection {name!r} has no statistics; rebuild it")
-        import json
-
         meta = json.loads(record["meta"])
         generation = _Generation(
-            name, stats, meta, Abbreviations(meta["abbreviations"]), AccentVocabulary(meta["accents"])
+            name,
+            stats,
+            f"{name}-docs",
+            meta,
+            Abbreviations(meta["abbreviations"]),
+            AccentVocabulary(meta["accents"]),
         )
         with self._lock:
             self._generation_cache = generation
@@ -192,7 +222,11 @@ class TypesenseEngine:
         }
 
     # -- statistics ------------------------------------------------------------------
-    def _statistics(self, generation: _Generation, keys: set[tuple[str, str]]) -> Statistics:
+    def _statistics(
+        self, generation: _Generation, keys: set[tuple[str, str]], also: list[dict[str, Any]]
+    ) -> tuple[Statistics, list[dict[str, Any]]]:
+        """Document frequencies of ``keys`` (cached, else looked up), and the results of
+        the searches ``also`` sent in the same request."""
         frequencies: dict[tuple[str, str], int] = {}
         missing: list[tuple[str, str]] = []
         with self._lock:
@@ -204,7 +238,7 @@ class TypesenseEngine:
                     frequencies[key] = found
         by_id = {d.stat_id(view, term): (view, term) for view, term in missing}
         ids = sorted(by_id)
-        searches = [
+        lookups = [
             {
                 "collection": generation.stats,
                 "q": "*",
@@ -214,8 +248,9 @@ class TypesenseEngine:
             }
             for i in range(0, len(ids), PAGE)
         ]
-        fetched = {key: 1 for key in missing}
-        for result in self.cluster.multi_search(searches) if searches else []:
+        results = self.cluster.multi_search(lookups + also) if lookups or also else []
+        fetched = dict.fromkeys(missing, 1)
+        for result in results[: len(lookups)]:
             for hit in result["hits"]:
                 fetched[by_id[hit["document"]["id"]]] = int(hit["document"]["n"])
         with self._lock:
@@ -225,36 +260,87 @@ class TypesenseEngine:
                 self._frequencies.popitem(last=False)
         frequencies.update(fetched)
         documents = int(generation.meta["documents"])
-        return Statistics(documents, generation.meta["averages"], frequencies)
+        return Statistics(documents, generation.meta["averages"], frequencies), results[len(lookups) :]
 
     # -- candidates --------------------------------------------------------------------
-    def _fetch(self, name: str, params: dict[str, Any], limit: int) -> tuple[list[dict[str, Any]], int]:
-        """Up to ``limit`` documents of one search, page by page; and the search's found."""
-        documents: list[dict[str, Any]] = []
-        found = 0
+    def _ids(self, name: str, params: dict[str, Any], limit: int) -> list[str]:
+        """Up to ``limit`` ids one search lists, page by page."""
+        ids: list[str] = []
         page = 1
-        while len(documents) < limit:
-            per_page = min(PAGE, limit - len(documents)) if page == 1 else PAGE
-            result = self.cluster.search(name, {**params, "page": page, "per_page": per_page})
-            found = int(result["found"])
-            documents += [hit["document"] for hit in result["hits"]]
-            if len(result["hits"]) < per_page or len(documents) >= found:
+        while len(ids) < limit:
+            per_page = min(PAGE, limit - len(ids)) if page == 1 else PAGE
+            result = self.cluster.search(
+                name, {**params, "page": page, "per_page": per_page, "include_fields": "id"}
+            )
+            ids += [hit["document"]["id"] for hit in result["hits"]]
+            if len(result["hits"]) < per_page or len(ids) >= int(result["found"]):
                 break
             page += 1
-        return documents[:limit], found
+        return ids[:limit]
 
-    def _candidates(
-        self, generation: _Generation, query: _Query, filters: list[str], statistics: Statistics, limit: int
-    ) -> list[Candidate]:
-        base = {"include_fields": SCORING_FIELDS, "filter_by": _filter(filters)} if filters else {}
-        base.setdefault("include_fields", SCORING_FIELDS)
-        tokens = query.tokens(statistics.frequencies)
-        if not tokens:
-            documents, _ = self._fetch(generation.name, {**base, "q": "*"}, limit)
-        else:
+    def _stored(self, generation: _Generation, ids: list[str], fields: str) -> dict[str, dict[str, Any]]:
+        """Content records by id."""
+        searches = [
+            {
+                "collection": generation.content,
+                "q": "*",
+                "filter_by": _any_of("id", ids[i : i + PAGE]),
+                "per_page": len(ids[i : i + PAGE]),
+                "include_fields": fields,
+            }
+            for i in range(0, len(ids), PAGE)
+        ]
+        found: dict[str, dict[str, Any]] = {}
+        for result in self.cluster.multi_search(searches) if searches else []:
+            found.update({hit["document"]["id"]: hit["document"] for hit in result["hits"]})
+        return found
+
+    def _candidate_ids(
+        self,
+        generation: _Generation,
+        query: _Query,
+        filters: list[str],
+        statistics: Statistics,
+        limit: int,
+        total: int | None,
+    ) -> list[str]:
+        """The documents to score: all that match when the filter is exact and they are
+        few; else those with the most (by IDF) of the query's rarest tokens, whose
+        postings Typesense lists (ids only), topped up by its own text match."""
+        every = {"q": "*", "filter_by": _filter(filters)} if filters else {"q": "*"}
+        if (total is not None and query.exact and total <= limit) or query.plan.matches_everything:
+            return self._ids(generation.name, every, limit)
+        tokens = query.tokens(statistics)
+        narrowing = filters if query.exact else [c for c in filters if c not in query.clause_filters]
+        rare: list[tuple[str, float, int]] = []
+        budget = POSTINGS_BUDGET
+        for token, idf, n in tokens[:MAX_TOKENS]:
+            if n > min(budget, PAGE):
+                break
+            rare.append((token, idf, n))
+            budget -= n
+        searches = [
+            {
+                "collection": generation.name,
+                "q": "*",
+                "filter_by": _filter([*narrowing, f"{d.TERMS}:={token}"]),
+                "per_page": n,
+                "include_fields": "id",
+            }
+            for token, _idf, n in rare
+        ]
+        evidence: dict[str, float] = {}
+        for (_token, idf, _n), result in zip(
+            rare, self.cluster.multi_search(searches) if searches else [], strict=True
+        ):
+            for hit in result["hits"]:
+                doc_id = hit["document"]["id"]
+                evidence[doc_id] = evidence.get(doc_id, 0.0) + idf
+        chosen = sorted(evidence, key=lambda i: -evidence[i])[:limit]
+        if len(chosen) < limit and tokens:
             params = {
-                **base,
-                "q": " ".join(tokens),
+                **every,
+                "q": " ".join(token for token, _idf, _n in tokens[:MAX_TOKENS]),
                 "query_by": d.TERMS,
                 "num_typos": 0,
                 "typo_tokens_threshold": 0,
@@ -262,36 +348,28 @@ class TypesenseEngine:
                 "prefix": False,
                 "highlight_fields": "none",
             }
-            documents, _ = self._fetch(generation.name, params, limit)
-        return [Candidate.from_hit(doc) for doc in documents]
+            seen = set(chosen)
+            more = self._ids(generation.name, params, limit)
+            chosen += [doc_id for doc_id in more if doc_id not in seen][: limit - len(chosen)]
+        return chosen
 
-    def _count_and_facets(
+    def _facet_searches(
         self, generation: _Generation, filters: list[str], request: SearchRequest
-    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    ) -> list[dict[str, Any]]:
+        """The total, and each facet's counts under the other facet's selection."""
         by_district, by_year = _facet_filter(request.districts, request.years)
         searches = [
             {"q": "*", "filter_by": _filter(filters + by_district + by_year), "per_page": 0},
-            {
-                "q": "*",
-                "filter_by": _filter(filters + by_year),
-                "per_page": 0,
-                "facet_by": f.DISTRICT,
-                "max_facet_values": 1000,
-            },
-            {
-                "q": "*",
-                "filter_by": _filter(filters + by_district),
-                "per_page": 0,
-                "facet_by": f.YEAR,
-                "max_facet_values": 1000,
-            },
+            {"q": "*", "filter_by": _filter(filters + by_year), "per_page": 0, "facet_by": f.DISTRICT},
+            {"q": "*", "filter_by": _filter(filters + by_district), "per_page": 0, "facet_by": f.YEAR},
         ]
         for search in searches:
             search["collection"] = generation.name
+            if "facet_by" in search:
+                search["max_facet_values"] = 1000
             if not search["filter_by"]:
                 del search["filter_by"]
-        total, *facets = self.cluster.multi_search(searches)
-        return total, facets
+        return searches
 
     @staticmethod
     def _buckets(facet_results: list[dict[str, Any]], request: SearchRequest) -> dict[str, list[FacetBucket]]:
@@ -310,45 +388,46 @@ class TypesenseEngine:
             facets[name] = buckets
         return facets
 
-    def _display(self, name: str, ids: list[str]) -> dict[str, dict[str, Any]]:
-        if not ids:
-            return {}
-        params = {"q": "*", "filter_by": _any_of("id", ids), "per_page": len(ids), "include_fields": DISPLAY_FIELDS}
-        return {hit["document"]["id"]: hit["document"] for hit in self.cluster.search(name, params)["hits"]}
-
     # -- searching -----------------------------------------------------------------------
     def _ranked(
-        self, generation: _Generation, query: _Query, filters: list[str], limit: int
+        self,
+        generation: _Generation,
+        query: _Query,
+        filters: list[str],
+        limit: int,
+        statistics: Statistics,
+        total: int | None = None,
     ) -> list[tuple[Candidate, float]]:
-        statistics = self._statistics(generation, plan_terms(query.plan))
-        candidates = self._candidates(generation, query, filters, statistics, max(limit, CANDIDATES))
-        return Scorer(candidates, statistics).ranked(query.plan, limit)
+        limit_candidates = max(limit, CANDIDATES)
+        ids = self._candidate_ids(generation, query, filters, statistics, limit_candidates, total)
+        stored = self._stored(generation, ids, SCORING_FIELDS)
+        candidates = [Candidate.from_hit(stored[i]) for i in ids if i in stored]
+        return Scorer(candidates, statistics, query.plan).ranked(query.plan, limit)
 
     def search(self, request: SearchRequest) -> SearchResult:
         started = time.perf_counter()
         generation = self._generation()
         query = _Query(request.query, generation.abbreviations)
         by_district, by_year = _facet_filter(request.districts, request.years)
-        total_result, facet_results = self._count_and_facets(generation, query.filters, request)
+        filters = query.filters + by_district + by_year
+        ranked = request.sort == "relevance" and not query.parsed.is_empty
+        keys = plan_terms(query.plan) if ranked else set()
+        statistics, (total_result, *facet_results) = self._statistics(
+            generation, keys, self._facet_searches(generation, query.filters, request)
+        )
         total = int(total_result["found"])
         first = (request.page - 1) * request.per_page
-        ranked = request.sort == "relevance" and not query.parsed.is_empty
         if ranked:
-            best = self._ranked(generation, query, query.filters + by_district + by_year, first + request.per_page)
-            page = [(c.id, score) for c, score in best[first:]]
+            best = self._ranked(generation, query, filters, first + request.per_page, statistics, total)
+            page: list[tuple[str, float | None]] = [(c.id, score) for c, score in best[first:]]
         else:
-            params = {
-                "q": "*",
-                "sort_by": f"{f.SORT_DATE}:desc,seq:asc",
-                "include_fields": "id",
-                "page": request.page,
-                "per_page": request.per_page,
-            }
-            if parts := query.filters + by_district + by_year:
-                params["filter_by"] = _filter(parts)
+            params = {"q": "*", "sort_by": f"{f.SORT_DATE}:desc,seq:asc", "include_fields": "id"}
+            params.update({"page": request.page, "per_page": request.per_page})
+            if filters:
+                params["filter_by"] = _filter(filters)
             hits = self.cluster.search(generation.name, params)["hits"]
             page = [(hit["document"]["id"], None) for hit in hits]
-        stored = self._display(generation.name, [doc_id for doc_id, _ in page])
+        stored = self._stored(generation, [doc_id for doc_id, _ in page], DISPLAY_FIELDS)
         hits = [self._hit(stored[doc_id], score, query.marks) for doc_id, score in page if doc_id in stored]
         return SearchResult(
             request=request,
@@ -362,7 +441,6 @@ class TypesenseEngine:
     @staticmethod
     def _hit(stored: dict[str, Any], score: float | None, marks: highlight.Marks) -> Hit:
         title, body = stored.get(f.TITLE) or "", stored.get(f.BODY) or ""
-        year = stored.get(f.YEAR)
         return Hit(
             id=stored["id"],
             title=title,
@@ -370,42 +448,50 @@ class TypesenseEngine:
             snippet=highlight.snippet(body, marks),
             url=stored.get("url"),
             district=list(stored.get(f.DISTRICT) or []),
-            year=int(year) if year and str(year).isdigit() else None,
+            year=_year(stored.get(f.YEAR)),
             date=stored.get("date_iso"),
             score=round(score, 4) if score is not None else None,
         )
 
     def rank(self, query_text: str, limit: int) -> list[tuple[str, float]]:
+        """Just the ranking: (id, score) of the best ``limit`` documents, no snippets."""
         generation = self._generation()
         query = _Query(query_text, generation.abbreviations)
-        return [(c.id, score) for c, score in self._ranked(generation, query, query.filters, limit)]
+        statistics, _ = self._statistics(generation, plan_terms(query.plan), [])
+        ranked = self._ranked(generation, query, query.filters, limit, statistics)
+        return [(c.id, score) for c, score in ranked]
 
     # -- documents -------------------------------------------------------------------------
     def document(self, doc_id: str) -> Document | None:
-        stored = self.cluster.retrieve(self._generation().name, doc_id)
+        """The stored article with this id, or None."""
+        stored = self.cluster.retrieve(self._generation().content, doc_id)
         if stored is None:
             return None
-        year = stored.get(f.YEAR)
         return Document(
             id=stored["id"],
             title=stored.get(f.TITLE) or "",
             body=stored.get(f.BODY) or "",
             url=stored.get("url"),
             district=list(stored.get(f.DISTRICT) or []),
-            year=int(year) if year and str(year).isdigit() else None,
+            year=_year(stored.get(f.YEAR)),
             date=stored.get("date_iso"),
             author=stored.get("author"),
         )
 
     def stored_texts(self) -> Iterator[tuple[str, str]]:
         """(id, title and text) of every document, in index order (for baselines)."""
-        rows = list(self.cluster.export(self._generation().name, f"id,seq,{f.TITLE},{f.BODY}"))
+        rows = list(self.cluster.export(self._generation().content, f"id,seq,{f.TITLE},{f.BODY}"))
         rows.sort(key=lambda row: int(row.get("seq", 0)))
         for row in rows:
             yield row["id"], f"{row.get(f.TITLE) or ''}\n{row.get(f.BODY) or ''}"
 
     def highlighted(self, document: Document, query_text: str) -> tuple[str, str]:
+        """The article's title and text as escaped HTML, with the query's words marked."""
         generation = self._generation()
         marks = q.marks(q.parse(query_text), generation.abbreviations) if query_text.strip() else None
         marks = marks or highlight.Marks()
         return highlight.mark_all(document.title, marks), highlight.mark_all(document.body, marks)
+
+
+def _year(value: Any) -> int | None:
+    return int(value) if value is not None and str(value).isdigit() else None

@@ -2,7 +2,8 @@
 
 Readers resolve the alias (``VNSEARCH_TYPESENSE_COLLECTION``, default ``vnsearch``) to
 one built collection. A rebuild writes ``<alias>-<time>`` (the articles) and
-``<alias>-<time>-stats`` (document frequencies and metadata), moves the alias in one
+``<alias>-<time>-stats`` (document frequencies and metadata) and ``<alias>-<time>-docs``
+(display fields and token sequences), moves the alias in one
 request, then drops the older collections; if it fails half-way, its collections are
 dropped and the alias keeps pointing at the old ones.
 """
@@ -31,6 +32,7 @@ from search.typesense_backend.scoring import quantised
 BATCH = 200
 STATS_BATCH = 5000
 META_ID = "~meta"
+SPARSE_VIEWS = ("w", "p")
 
 
 class _Statistics:
@@ -48,15 +50,19 @@ class _Statistics:
             self.lengths[view] += quantised(len(tokens))
 
     def records(self) -> Iterator[dict[str, Any]]:
-        """One record a term that two or more documents have: a term missing from the
-        collection is in at most one document (the scorer counts it as one)."""
+        """One record a syllable; one a compound or pair that two or more documents
+        have (the many others are in at most one document: the scorer counts one)."""
         for view, counts in self.frequencies.items():
+            least = 2 if view in SPARSE_VIEWS else 1
             for term, n in counts.items():
-                if n > 1:
+                if n >= least:
                     yield {"id": d.stat_id(view, term), "n": n}
 
     def averages(self) -> dict[str, float]:
-        return {view: (self.lengths[view] / self.documents if self.documents else 1.0) for view in self.frequencies}
+        return {
+            view: (self.lengths[view] / self.documents if self.documents else 1.0)
+            for view in self.frequencies
+        }
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -82,11 +88,12 @@ def build_collection(
     cluster = cluster or Cluster.from_environment()
     sources = list(sources)
     name = f"{cluster.alias}-{datetime.now().strftime('%Y%m%dT%H%M%S%f')}"
-    stats_name = f"{name}-stats"
+    stats_name, content_name = f"{name}-stats", f"{name}-docs"
     report = BuildReport()
     cluster.create_collection(d.schema(name))
     try:
         cluster.create_collection(d.stats_schema(stats_name))
+        cluster.create_collection(d.content_schema(content_name))
         statistics = _Statistics()
         miner, accents = AbbreviationMiner(), AccentCounter()
 
@@ -100,10 +107,11 @@ def build_collection(
                 miner.add(f"{item.title}\n{item.body}")
                 accents.add_compounds(compounds)
                 report.indexed += 1
-                yield d.document(item, analysed, report.indexed)
+                yield d.documents(item, analysed, report.indexed)
 
         for batch in _batches(analysed_documents(), BATCH):
-            cluster.import_documents(name, batch)
+            cluster.import_documents(name, [indexed for indexed, _content in batch])
+            cluster.import_documents(content_name, [content for _indexed, content in batch])
         if report.indexed == 0:
             raise _NothingIndexed
         for syllable, n in statistics.frequencies["b"].items():
@@ -126,8 +134,8 @@ def build_collection(
         }
         cluster.import_documents(stats_name, [{"id": META_ID, "meta": json.dumps(meta, ensure_ascii=False)}])
     except BaseException as error:
-        cluster.drop_collection(name)
-        cluster.drop_collection(stats_name)
+        for collection in (name, stats_name, content_name):
+            cluster.drop_collection(collection)
         if isinstance(error, _NothingIndexed):
             report.seconds = time.perf_counter() - started
             return report
