@@ -26,7 +26,7 @@ class Cluster:
         return cls(Settings.from_environment())
 
     def _call(self, action: Callable[[], T]) -> T:
-        import httpx
+        import requests
         from typesense import exceptions as e
 
         try:
@@ -37,7 +37,7 @@ class Cluster:
             ) from error
         except (e.ObjectNotFound, e.RequestMalformed, e.ObjectAlreadyExists):
             raise
-        except (httpx.HTTPError, e.TypesenseClientError, OSError) as error:
+        except (requests.RequestException, e.TypesenseClientError, OSError) as error:
             nodes = ", ".join(self.settings.nodes)
             raise BackendUnavailable(f"the Typesense cluster does not answer ({nodes}): {error}") from error
 

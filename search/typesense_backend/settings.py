@@ -44,9 +44,16 @@ class Settings:
     def client(self) -> Any:
         import typesense
 
+        nodes = []
+        for node in self.nodes:
+            url = urlparse(node)
+            port = url.port or (443 if url.scheme == "https" else 80)
+            nodes.append(
+                {"host": url.hostname, "port": port, "protocol": url.scheme, "path": url.path.rstrip("/")}
+            )
         return typesense.Client(
             {
-                "nodes": list(self.nodes),
+                "nodes": nodes,
                 "api_key": self.api_key,
                 "connection_timeout_seconds": self.timeout_seconds,
                 "num_retries": 2 * len(self.nodes) + 1,
