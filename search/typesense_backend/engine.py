@@ -358,6 +358,12 @@ class TypesenseEngine:
     ) -> list[dict[str, Any]]:
         """The total, and each facet's counts under the other facet's selection."""
         by_district, by_year = _facet_filter(request.districts, request.years)
+        if not by_district and not by_year:  # one search answers all three
+            search = {"collection": generation.name, "q": "*", "per_page": 0, "max_facet_values": 1000}
+            search["facet_by"] = f"{f.DISTRICT},{f.YEAR}"
+            if filters:
+                search["filter_by"] = _filter(filters)
+            return [search]
         searches = [
             {"q": "*", "filter_by": _filter(filters + by_district + by_year), "per_page": 0},
             {"q": "*", "filter_by": _filter(filters + by_year), "per_page": 0, "facet_by": f.DISTRICT},
@@ -375,10 +381,13 @@ class TypesenseEngine:
     def _buckets(facet_results: list[dict[str, Any]], request: SearchRequest) -> dict[str, list[FacetBucket]]:
         selected = {"district": set(request.districts), "year": {str(y) for y in request.years}}
         facets: dict[str, list[FacetBucket]] = {}
+        if len(facet_results) == 1:  # both facets from one search
+            facet_results = facet_results * 2
         for name, result in zip(("district", "year"), facet_results, strict=True):
             counts: dict[str, int] = {}
             for facet in result.get("facet_counts", []):
-                counts.update({c["value"]: int(c["count"]) for c in facet["counts"] if c["count"]})
+                if facet["field_name"] == name:
+                    counts.update({c["value"]: int(c["count"]) for c in facet["counts"] if c["count"]})
             values = set(counts) | selected[name]
             buckets = [FacetBucket(v, counts.get(v, 0), v in selected[name]) for v in values]
             if name == "year":
@@ -412,9 +421,10 @@ class TypesenseEngine:
         filters = query.filters + by_district + by_year
         ranked = request.sort == "relevance" and not query.parsed.is_empty
         keys = plan_terms(query.plan) if ranked else set()
-        statistics, (total_result, *facet_results) = self._statistics(
+        statistics, counted = self._statistics(
             generation, keys, self._facet_searches(generation, query.filters, request)
         )
+        total_result, facet_results = counted[0], counted[1:] or counted[:1]
         total = int(total_result["found"])
         first = (request.page - 1) * request.per_page
         if ranked:
