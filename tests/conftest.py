@@ -26,6 +26,22 @@ from webui.views import ENGINE_KEY
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 BACKENDS = ("whoosh", "typesense")
+BACKEND_VARIABLES = (
+    "VNSEARCH_BACKEND",
+    "VNSEARCH_TYPESENSE_NODES",
+    "VNSEARCH_TYPESENSE_API_KEY",
+    "VNSEARCH_TYPESENSE_COLLECTION",
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _backend_chosen_by_the_tests() -> Iterator[None]:
+    """A shell's ``VNSEARCH_BACKEND=typesense`` (and cluster settings) must not leak into
+    the tests: each test picks its backend itself."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in BACKEND_VARIABLES:
+            patch.delenv(name, raising=False)
+        yield
 
 
 @pytest.fixture(scope="session")
