@@ -42,7 +42,20 @@ def _index_dir(value: Path | None) -> Path:
     return value if value is not None else default_index_dir()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """Reports an unreachable or misconfigured search backend in one line, no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from search.backends import BackendUnavailable
+
+        try:
+            return super().invoke(ctx)
+        except BackendUnavailable as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Vietnamese-aware full-text search: build an index, search it, serve it."""
 
@@ -55,12 +68,12 @@ def _progress(items: Iterable[Any]) -> Iterable[Any]:
 
 def rebuild(sources: list[Path], index_dir: Path, show_progress: bool = True, update: bool = False) -> int:
     """Rebuild (or update) and print a summary; the exit code says what happened."""
-    from search.indexer import build_index, update_index
+    from search.backends import BackendUnavailable, rebuild_function
 
-    run = update_index if update else build_index
     try:
+        run = rebuild_function(update)
         report = run(sources, index_dir, progress=_progress if show_progress else lambda i: i)
-    except RebuildRunning as error:
+    except (RebuildRunning, BackendUnavailable) as error:
         click.echo(f"Error: {error}", err=True)
         return 1
     for problem in report.problems[:MAX_PROBLEMS_SHOWN]:

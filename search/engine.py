@@ -27,6 +27,7 @@ from search import highlight, ranking, segment
 from search import query as q
 from search import schema as f
 from search.abbreviations import Abbreviations
+from search.backends import backend_name
 from search.results import Document, FacetBucket, Hit, SearchRequest, SearchResult
 from search.retrieval import Retriever
 from search.storage import NoIndex, current_generation, read_meta
@@ -88,7 +89,17 @@ def _year(value: str | None) -> int | None:
 
 
 class SearchEngine:
-    """Search one index folder (see :mod:`search.storage` for its layout)."""
+    """Search one index folder (see :mod:`search.storage` for its layout).
+
+    With ``VNSEARCH_BACKEND=typesense`` the constructor returns the Typesense engine
+    instead (:mod:`search.typesense_backend`), which has the same methods."""
+
+    def __new__(cls, index_dir: Path) -> Any:
+        if cls is SearchEngine and backend_name() == "typesense":
+            from search.typesense_backend.engine import TypesenseEngine
+
+            return TypesenseEngine(index_dir)
+        return super().__new__(cls)
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = Path(index_dir)

@@ -1,0 +1,258 @@
+"""BM25 of a :class:`~search.query.Plan` over the candidates Typesense returned.
+
+The same computation as :meth:`search.retrieval.Retriever.evaluate`, restricted to the
+candidates: term frequencies are counted in each candidate's stored token sequences,
+document frequencies come from the statistics the build wrote, field lengths are
+quantised the way Whoosh stores them, so a document scores what it scores in the
+Whoosh backend.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+from whoosh.query import Or, Phrase
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from search import ranking
+from search.analysis import COMPOUND_JOINER
+from search.query import Condition, Plan, TermRef
+from search.text import fold
+from search.typesense_backend import documents as d
+
+# The view (statistics short name) each Whoosh field of a plan stands for.
+VIEW_OF = d.VIEWS
+
+
+def _letter_table() -> dict[int, str]:
+    """Vietnamese letters -> what :func:`search.text.fold` makes of them, one ASCII letter each."""
+    letters = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
+    tones = ["", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"]
+    table: dict[int, str] = {}
+    for base in letters + letters.upper():
+        for tone in tones:
+            char = unicodedata.normalize("NFC", base + tone)
+            folded = fold(char)
+            if len(char) == 1 and not char.isascii() and len(folded) == 1 and folded.isascii():
+                table[ord(char)] = folded
+    return table
+
+
+_LETTERS = _letter_table()
+
+
+def fold_all(syllables: list[str]) -> list[str]:
+    """``[fold(s) for s in syllables]``, Vietnamese letters translated in one pass
+    (fold works letter by letter, so the result is the same)."""
+    folded = " ".join(syllables).translate(_LETTERS).split(" ") if syllables else []
+    return [s if s.isascii() else fold(s) for s in folded]
+
+
+def quantised(length: int) -> float:
+    """The field length Whoosh stores (one byte, lossy) and scores with."""
+    return float(byte_to_length(length_to_byte(length))) if length else 0.0
+
+
+@dataclass
+class Candidate:
+    """One candidate document's token sequences, as stored."""
+
+    id: str
+    seq: int
+    title: list[str]
+    body: list[str]
+    words: list[str]
+    title_folded: list[str]
+    body_folded: list[str]
+    _counts: dict[str, Counter[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_hit(cls, doc: Mapping[str, Any]) -> Candidate:
+        title = (doc.get(d.TITLE_SEQUENCE) or "").split()
+        body = (doc.get(d.BODY_SEQUENCE) or "").split()
+        title_folded = doc.get(d.TITLE_FOLDED_SEQUENCE)
+        body_folded = doc.get(d.BODY_FOLDED_SEQUENCE)
+        return cls(
+            id=doc["id"],
+            seq=int(doc.get("seq", 0)),
+            title=title,
+            body=body,
+            words=(doc.get(d.WORDS_SEQUENCE) or "").split(),
+            title_folded=title_folded.split() if title_folded is not None else fold_all(title),
+            body_folded=body_folded.split() if body_folded is not None else fold_all(body),
+        )
+
+    def sequence(self, view: str) -> list[str]:
+        if view == "b":
+            return self.body
+        if view == "t":
+            return self.title
+        if view == "fb":
+            return self.body_folded
+        if view == "ft":
+            return self.title_folded
+        if view == "w":
+            return self.words
+        return d.pairs_of(self.title_folded + self.body_folded)
+
+    def counts(self, view: str, needed: frozenset[str]) -> Counter[str]:
+        """Frequencies of the ``needed`` terms of one view (counted once per view)."""
+        found = self._counts.get(view)
+        if found is None:
+            if view == "p":  # pairs as tuples, so the document's pairs are never joined
+                wanted = {tuple(pair.split(COMPOUND_JOINER, 1)): pair for pair in needed}
+                folded = self.title_folded + self.body_folded
+                pairs = Counter(filter(wanted.__contains__, pairwise(folded)))
+                found = Counter({wanted[pair]: n for pair, n in pairs.items()})
+            else:
+                found = Counter(filter(needed.__contains__, self.sequence(view)))
+            self._counts[view] = found
+        return found
+
+    def length(self, view: str) -> float:
+        if view == "p":
+            return quantised(max(0, len(self.title) + len(self.body) - 1))
+        if view in ("b", "fb"):
+            return quantised(len(self.body))
+        if view in ("t", "ft"):
+            return quantised(len(self.title))
+        return quantised(len(self.words))
+
+    def has_phrase(self, view: str, words: list[str]) -> bool:
+        sequence = self.sequence(view)
+        n = len(words)
+        return any(
+            sequence[i : i + n] == words for i in range(len(sequence) - n + 1) if sequence[i] == words[0]
+        )
+
+
+@dataclass
+class Statistics:
+    """Collection-wide figures the build stored: documents, average view lengths and
+    the document frequency of each term (a term the statistics lack is in at most one
+    document)."""
+
+    documents: int
+    averages: dict[str, float]
+    frequencies: dict[tuple[str, str], int]
+
+    def idf(self, view: str, term: str) -> float:
+        return ranking.idf(self.frequencies.get((view, term), 1), self.documents)
+
+
+def plan_terms(plan: Plan) -> set[tuple[str, str]]:
+    """Every (view, term) the plan scores or tests."""
+    refs: list[TermRef] = [
+        ref for clause in plan.clauses for alt in clause.alternatives for s in alt for ref in s
+    ]
+    refs += plan.boosts
+    for condition in plan.phrases + plan.exclusions:
+        if isinstance(condition, list):
+            refs += condition
+    return {(VIEW_OF[ref.field], ref.text) for ref in refs}
+
+
+def phrase_parts(condition: Condition) -> list[tuple[str, list[str]]]:
+    """(view, words) of each phrase a Whoosh condition names."""
+    subqueries = condition.subqueries if isinstance(condition, Or) else [condition]
+    return [(VIEW_OF[q.fieldname], list(q.words)) for q in subqueries if isinstance(q, Phrase)]
+
+
+class Scorer:
+    def __init__(self, candidates: list[Candidate], statistics: Statistics, plan: Plan) -> None:
+        self.candidates = candidates
+        needed: dict[str, set[str]] = {view: set() for view in VIEW_OF.values()}
+        for view, term in plan_terms(plan):
+            needed[view].add(term)
+        self.needed = {view: frozenset(terms) for view, terms in needed.items()}
+        self.statistics = statistics
+        self.size = len(candidates)
+        self._lengths: dict[str, np.ndarray] = {}
+        self._matrices: dict[str, np.ndarray] = {}
+        self._rows: dict[str, dict[str, int]] = {}
+
+    def _tf(self, view: str, term: str) -> np.ndarray:
+        """The term's frequency in each candidate (one matrix a view, filled once)."""
+        matrix = self._matrices.get(view)
+        if matrix is None:
+            row = {t: i for i, t in enumerate(sorted(self.needed[view]))}
+            matrix = np.zeros((len(row), self.size), dtype=np.float32)
+            for column, candidate in enumerate(self.candidates):
+                for t, n in candidate.counts(view, self.needed[view]).items():
+                    matrix[row[t], column] = n
+            self._matrices[view] = matrix
+            self._rows[view] = row
+        index = self._rows[view].get(term)
+        return matrix[index] if index is not None else np.zeros(self.size, dtype=np.float32)
+
+    def _view_lengths(self, view: str) -> np.ndarray:
+        if view not in self._lengths:
+            self._lengths[view] = np.fromiter(
+                (c.length(view) for c in self.candidates), np.float32, self.size
+            )
+        return self._lengths[view]
+
+    def _add_bm25(self, ref: TermRef, scores: np.ndarray) -> np.ndarray:
+        view = VIEW_OF[ref.field]
+        tf = self._tf(view, ref.text)
+        present = tf > 0
+        if present.any():
+            average = self.statistics.averages.get(view) or 1.0
+            term_idf = self.statistics.idf(view, ref.text)
+            lengths = self._view_lengths(view)
+            scores[present] += ref.boost * ranking.bm25(
+                term_idf, tf[present], lengths[present], average, ranking.K1, ranking.B
+            )
+        return present
+
+    def _documents_of(self, condition: Condition) -> np.ndarray:
+        mask = np.zeros(self.size, dtype=bool)
+        if isinstance(condition, list):
+            for ref in condition:
+                mask |= self._tf(VIEW_OF[ref.field], ref.text) > 0
+            return mask
+        for view, words in phrase_parts(condition):
+            mask |= np.fromiter((c.has_phrase(view, words) for c in self.candidates), bool, self.size)
+        return mask
+
+    def evaluate(self, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+        """Scores of the candidates and which of them match the plan."""
+        scores = np.zeros(self.size, dtype=np.float32)
+        if plan.matches_everything:
+            matched = np.ones(self.size, dtype=bool)
+        else:
+            met = np.zeros(self.size, dtype=np.int32)
+            counted = [c for c in plan.clauses if not c.filler] or plan.clauses
+            for clause in plan.clauses:
+                clause_mask = np.zeros(self.size, dtype=bool)
+                for alternative in clause.alternatives:
+                    all_of = np.ones(self.size, dtype=bool)
+                    for syllable in alternative:
+                        any_of = np.zeros(self.size, dtype=bool)
+                        for ref in syllable:
+                            any_of |= self._add_bm25(ref, scores)
+                        all_of &= any_of
+                    clause_mask |= all_of
+                if any(clause is c for c in counted):
+                    met += clause_mask
+            matched = met >= plan.min_match
+            for phrase in plan.phrases:
+                matched &= self._documents_of(phrase)
+            for ref in plan.boosts:
+                self._add_bm25(ref, scores)
+        for exclusion in plan.exclusions:
+            matched &= ~self._documents_of(exclusion)
+        return scores, matched
+
+    def ranked(self, plan: Plan, limit: int) -> list[tuple[Candidate, float]]:
+        """The best ``limit`` matching candidates, best first (ties in index order)."""
+        scores, matched = self.evaluate(plan)
+        chosen = [i for i in range(self.size) if matched[i]]
+        chosen.sort(key=lambda i: (-float(scores[i]), self.candidates[i].seq))
+        return [(self.candidates[i], float(scores[i])) for i in chosen[:limit]]

@@ -1,0 +1,210 @@
+"""The Typesense backend beyond the shared behavioural tests: configuration, the CLI,
+atomic rebuilds through an alias, and a 3-node Raft cluster that loses a node."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from search.backends import BackendUnavailable
+from search.cli import main
+from search.engine import SearchEngine
+from search.results import SearchRequest
+from search.typesense_backend.engine import TypesenseEngine
+from search.typesense_backend.indexer import build_collection
+from search.typesense_backend.settings import Settings
+from tests.typesense_nodes import API_KEY, Node, cluster_for, free_port, running_nodes, wait_healthy
+from webui.app import create_app
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+CHUONG_MY = "000_883de19ce3b78452"
+PHU_XUYEN = "001_87ea7937df2d375c"
+
+
+def _use_typesense(monkeypatch: pytest.MonkeyPatch, node: Node, alias: str) -> None:
+    monkeypatch.setenv("VNSEARCH_BACKEND", "typesense")
+    monkeypatch.setenv("VNSEARCH_TYPESENSE_NODES", node.url)
+    monkeypatch.setenv("VNSEARCH_TYPESENSE_API_KEY", API_KEY)
+    monkeypatch.setenv("VNSEARCH_TYPESENSE_COLLECTION", alias)
+
+
+def _one_seed(tmp_path: Path, stem: str) -> Path:
+    folder = tmp_path / f"src-{stem}"
+    folder.mkdir()
+    shutil.copy(SEEDS / f"{stem}.txt", folder)
+    return folder
+
+
+def test_whoosh_is_the_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("VNSEARCH_BACKEND", raising=False)
+    assert type(SearchEngine(tmp_path)) is SearchEngine
+
+
+def test_an_unknown_backend_is_refused_with_a_message(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("VNSEARCH_BACKEND", "elastic")
+    with pytest.raises(BackendUnavailable, match="whoosh, typesense"):
+        SearchEngine(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("nodes", "key", "message"),
+    [
+        ("", "k", "VNSEARCH_TYPESENSE_NODES is not set"),
+        ("127.0.0.1:8108", "k", "is not an http"),
+        ("http://127.0.0.1:8108", "", "VNSEARCH_TYPESENSE_API_KEY is not set"),
+    ],
+)
+def test_settings_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, nodes: str, key: str, message: str
+) -> None:
+    monkeypatch.setenv("VNSEARCH_TYPESENSE_NODES", nodes)
+    monkeypatch.setenv("VNSEARCH_TYPESENSE_API_KEY", key)
+    with pytest.raises(BackendUnavailable, match=message):
+        Settings.from_environment()
+
+
+def test_cli_reports_an_unreachable_cluster_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VNSEARCH_BACKEND", "typesense")
+    monkeypatch.setenv("VNSEARCH_TYPESENSE_NODES", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("VNSEARCH_TYPESENSE_API_KEY", "x")
+    for command in (["search", "chuong my"], ["index", str(SEEDS), "--quiet"]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1, result.output
+        assert "Error: the Typesense cluster does not answer" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_cli_reports_a_missing_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VNSEARCH_BACKEND", "typesense")
+    monkeypatch.setenv("VNSEARCH_TYPESENSE_NODES", "http://127.0.0.1:8108")
+    monkeypatch.delenv("VNSEARCH_TYPESENSE_API_KEY", raising=False)
+    result = CliRunner().invoke(main, ["search", "chuong my"])
+    assert result.exit_code == 1
+    assert "Error: VNSEARCH_TYPESENSE_API_KEY is not set" in result.output
+
+
+def test_a_wrong_key_is_reported(typesense_node: Node, monkeypatch: pytest.MonkeyPatch) -> None:
+    _use_typesense(monkeypatch, typesense_node, "seeds")
+    monkeypatch.setenv("VNSEARCH_TYPESENSE_API_KEY", "wrong")
+    result = CliRunner().invoke(main, ["search", "chuong my"])
+    assert result.exit_code == 1
+    assert "refused the API key" in result.output
+
+
+def test_cli_index_and_search_through_the_environment(
+    typesense_node: Node, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _use_typesense(monkeypatch, typesense_node, "cli")
+    result = CliRunner().invoke(main, ["index", str(SEEDS), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 5 documents" in result.output and "typesense:cli-" in result.output
+    result = CliRunner().invoke(main, ["search", "chuong my", "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"id": "000_883de19ce3b78452"' in result.output
+    # the web app made from the same environment serves the cluster
+    engine = SearchEngine(tmp_path)
+    assert isinstance(engine, TypesenseEngine)
+    client = create_app({"TESTING": True, "INDEX_DIR": tmp_path}).test_client()
+    data = client.get("/api/search?q=phu+xuyen").get_json()
+    assert [hit["id"] for hit in data["hits"]] == [PHU_XUYEN]
+    assert client.get("/healthz").get_json()["documents"] == 5
+
+
+def test_no_collection_yet_is_a_503(
+    typesense_node: Node, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _use_typesense(monkeypatch, typesense_node, "never-built")
+    assert not SearchEngine(tmp_path).exists()
+    response = create_app({"TESTING": True, "INDEX_DIR": tmp_path}).test_client().get("/api/search?q=x")
+    assert response.status_code == 503
+
+
+def test_rebuild_swaps_the_alias_and_drops_older_collections(typesense_node: Node, tmp_path: Path) -> None:
+    cluster = cluster_for([typesense_node], "swap")
+    build_collection([_one_seed(tmp_path, "001_87ea7937df2d375c")], cluster=cluster)
+    engine = TypesenseEngine(cluster=cluster)
+    first = cluster.resolve_alias()
+    assert engine.search(SearchRequest(query="")).total == 1
+    build_collection([SEEDS], cluster=cluster)
+    second = cluster.resolve_alias()
+    assert second != first
+    assert engine.search(SearchRequest(query="")).total == 5  # the same engine follows
+    names = {c["name"] for c in cluster.client.collections.retrieve()}
+    assert {n for n in names if n.startswith("swap-")} == {second, f"{second}-stats", f"{second}-docs"}
+
+
+def test_a_rebuild_that_fails_half_way_keeps_the_old_collection(typesense_node: Node, tmp_path: Path) -> None:
+    cluster = cluster_for([typesense_node], "failing")
+    build_collection([SEEDS], cluster=cluster)
+    before = cluster.resolve_alias()
+
+    def explode(items):
+        for number, item in enumerate(items):
+            if number == 2:
+                raise KeyboardInterrupt
+            yield item
+
+    with pytest.raises(KeyboardInterrupt):
+        build_collection([SEEDS], cluster=cluster, progress=explode)
+    assert cluster.resolve_alias() == before
+    assert TypesenseEngine(cluster=cluster).search(SearchRequest(query="chuong my")).total == 1
+    names = {c["name"] for c in cluster.client.collections.retrieve()}
+    assert {n for n in names if n.startswith("failing-")} == {before, f"{before}-stats", f"{before}-docs"}
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert build_collection([empty], cluster=cluster).generation is None
+    assert cluster.resolve_alias() == before
+
+
+def _search_until(engine: TypesenseEngine, query: str, timeout: float = 30.0) -> list[str]:
+    """Search; while a new leader is being elected a node may answer 503 for a moment,
+    and the client moves on to the next node: the search itself must not fail."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return [hit.id for hit in engine.search(SearchRequest(query=query)).hits]
+        except BackendUnavailable:
+            if time.monotonic() > deadline:
+                raise
+
+
+def _wait_replicated(engine: TypesenseEngine, node: Node, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if engine.exists() and engine.info()["documents"] == 5:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the collection written through node 1 never reached port {node.api_port}")
+
+
+def test_three_node_cluster_keeps_answering_when_a_node_stops(tmp_path: Path) -> None:
+    with running_nodes(tmp_path, 3) as nodes:
+        first, second, third = nodes
+        # index through one node ...
+        report = build_collection([SEEDS], cluster=cluster_for([first], "raft"))
+        assert report.indexed == 5
+        # ... search through another (Raft replicates to the followers; give them a moment)
+        for node in (second, third):
+            _wait_replicated(TypesenseEngine(cluster=cluster_for([node], "raft")), node)
+        through_second = TypesenseEngine(cluster=cluster_for([second], "raft"))
+        assert _search_until(through_second, "chuong my") == [CHUONG_MY]
+        # a client that knows every node, as VNSEARCH_TYPESENSE_NODES would list them
+        everywhere = TypesenseEngine(cluster=cluster_for(nodes, "raft"))
+        assert everywhere.search(SearchRequest(query="phu xuyen")).hits[0].id == PHU_XUYEN
+        # stop the node the writes went through (by its own pid): searches keep answering
+        first.stop()
+        assert first.process is not None and first.process.poll() is not None
+        assert [hit.id for hit in everywhere.search(SearchRequest(query="chuong my")).hits] == [CHUONG_MY]
+        assert _search_until(TypesenseEngine(cluster=cluster_for([third], "raft")), "phu xuyen") == [
+            PHU_XUYEN
+        ]
+        for _ in range(5):
+            assert everywhere.search(SearchRequest(query="LĐLĐ")).total >= 2
+        # the two that are left still form a majority: they elect a leader and stay healthy
+        wait_healthy([second, third], timeout=60)
