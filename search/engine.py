@@ -28,7 +28,7 @@ from search import query as q
 from search import schema as f
 from search.abbreviations import Abbreviations
 from search.backends import backend_name
-from search.results import Document, FacetBucket, Hit, SearchRequest, SearchResult
+from search.results import Document, FacetBucket, Hit, SearchRequest, SearchResult, facet_buckets
 from search.retrieval import Retriever
 from search.storage import NoIndex, current_generation, read_meta
 
@@ -192,14 +192,7 @@ class SearchEngine:
         }
         facets: dict[str, list[FacetBucket]] = {}
         for name, facet in retriever.facets.items():
-            counts = facet.counts(within[name])
-            values = set(counts) | selected[name]
-            buckets = [FacetBucket(v, counts.get(v, 0), v in selected[name]) for v in values]
-            if name == "year":
-                buckets.sort(key=lambda b: b.value, reverse=True)
-            else:
-                buckets.sort(key=lambda b: (-b.count, b.value))
-            facets[name] = buckets
+            facets[name] = facet_buckets(name, facet.counts(within[name]), selected[name])
         return facets
 
     def search(self, request: SearchRequest) -> SearchResult:

@@ -60,6 +60,17 @@ class FacetBucket:
     selected: bool
 
 
+def facet_buckets(name: str, counts: dict[str, int], selected: set[str]) -> list[FacetBucket]:
+    """A facet's buckets: every value counted, and every selected one (even at 0, so it
+    can be unselected); years newest first, other facets by count, then by name."""
+    buckets = [FacetBucket(v, counts.get(v, 0), v in selected) for v in set(counts) | selected]
+    if name == "year":
+        buckets.sort(key=lambda b: b.value, reverse=True)
+    else:
+        buckets.sort(key=lambda b: (-b.count, b.value))
+    return buckets
+
+
 @dataclass(frozen=True)
 class SearchResult:
     request: SearchRequest

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from whoosh.searching import Searcher
 
-from search import ranking
+from search import matching, ranking
 from search import schema as f
 from search.query import Condition, Plan, TermRef
 
@@ -204,32 +204,13 @@ class Retriever:
 
     def evaluate(self, searcher: Searcher, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
         """Scores of every document, and which documents match the plan."""
-        scores = np.zeros(self.size, dtype=np.float32)
-        if plan.matches_everything:
-            matched = self.live.copy()
-        else:
-            met = np.zeros(self.size, dtype=np.int32)
-            counted = [c for c in plan.clauses if not c.filler] or plan.clauses
-            for clause in plan.clauses:
-                clause_mask = np.zeros(self.size, dtype=bool)
-                for alternative in clause.alternatives:
-                    all_of = np.ones(self.size, dtype=bool)
-                    for syllable in alternative:
-                        any_of = np.zeros(self.size, dtype=bool)
-                        for ref in syllable:
-                            any_of[self._add_bm25(searcher, ref, scores)] = True
-                        all_of &= any_of
-                    clause_mask |= all_of
-                if any(clause is c for c in counted):
-                    met += clause_mask
-            matched = self.live & (met >= plan.min_match)
-            for phrase in plan.phrases:
-                matched &= self._documents_of(searcher, phrase)
-            for ref in plan.boosts:
-                self._add_bm25(searcher, ref, scores)
-        for exclusion in plan.exclusions:
-            matched &= ~self._documents_of(searcher, exclusion)
-        return scores, matched
+        return matching.evaluate(
+            plan,
+            self.size,
+            lambda ref, scores: self._add_bm25(searcher, ref, scores),
+            lambda condition: self._documents_of(searcher, condition),
+            self.live,
+        )
 
     def filter_mask(self, districts: tuple[str, ...], years: tuple[str, ...]) -> np.ndarray:
         mask = np.ones(self.size, dtype=bool)

@@ -29,7 +29,7 @@ from search import highlight, ranking, segment
 from search import query as q
 from search import schema as f
 from search.abbreviations import Abbreviations
-from search.results import Document, FacetBucket, Hit, SearchRequest, SearchResult
+from search.results import Document, FacetBucket, Hit, SearchRequest, SearchResult, facet_buckets
 from search.storage import NoIndex
 from search.suggest import AccentVocabulary
 from search.typesense_backend import documents as d
@@ -392,13 +392,7 @@ class TypesenseEngine:
             for facet in result.get("facet_counts", []):
                 if facet["field_name"] == name:
                     counts.update({c["value"]: int(c["count"]) for c in facet["counts"] if c["count"]})
-            values = set(counts) | selected[name]
-            buckets = [FacetBucket(v, counts.get(v, 0), v in selected[name]) for v in values]
-            if name == "year":
-                buckets.sort(key=lambda b: b.value, reverse=True)
-            else:
-                buckets.sort(key=lambda b: (-b.count, b.value))
-            facets[name] = buckets
+            facets[name] = facet_buckets(name, counts, selected[name])
         return facets
 
     # -- searching -----------------------------------------------------------------------

@@ -20,7 +20,7 @@ import numpy as np
 from whoosh.query import Or, Phrase
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from search import ranking
+from search import matching, ranking
 from search.analysis import COMPOUND_JOINER
 from search.query import Condition, Plan, TermRef
 from search.text import fold
@@ -223,32 +223,7 @@ class Scorer:
 
     def evaluate(self, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
         """Scores of the candidates and which of them match the plan."""
-        scores = np.zeros(self.size, dtype=np.float32)
-        if plan.matches_everything:
-            matched = np.ones(self.size, dtype=bool)
-        else:
-            met = np.zeros(self.size, dtype=np.int32)
-            counted = [c for c in plan.clauses if not c.filler] or plan.clauses
-            for clause in plan.clauses:
-                clause_mask = np.zeros(self.size, dtype=bool)
-                for alternative in clause.alternatives:
-                    all_of = np.ones(self.size, dtype=bool)
-                    for syllable in alternative:
-                        any_of = np.zeros(self.size, dtype=bool)
-                        for ref in syllable:
-                            any_of |= self._add_bm25(ref, scores)
-                        all_of &= any_of
-                    clause_mask |= all_of
-                if any(clause is c for c in counted):
-                    met += clause_mask
-            matched = met >= plan.min_match
-            for phrase in plan.phrases:
-                matched &= self._documents_of(phrase)
-            for ref in plan.boosts:
-                self._add_bm25(ref, scores)
-        for exclusion in plan.exclusions:
-            matched &= ~self._documents_of(exclusion)
-        return scores, matched
+        return matching.evaluate(plan, self.size, self._add_bm25, self._documents_of)
 
     def ranked(self, plan: Plan, limit: int) -> list[tuple[Candidate, float]]:
         """The best ``limit`` matching candidates, best first (ties in index order)."""
