@@ -15,6 +15,7 @@ from search.engine import SearchEngine
 from search.indexer import build_index
 from search.results import SearchRequest
 from search.storage import RebuildRunning, current_generation, rebuild_lock
+from tests.interrupted import interrupted_after
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -66,14 +67,8 @@ def test_a_rebuild_that_fails_half_way_keeps_the_old_index(tmp_path: Path) -> No
     build_index([SEEDS], index_dir)
     before = current_generation(index_dir)
 
-    def explode(items):
-        for number, item in enumerate(items):
-            if number == 2:
-                raise KeyboardInterrupt
-            yield item
-
     with pytest.raises(KeyboardInterrupt):
-        build_index([SEEDS], index_dir, progress=explode)
+        build_index([SEEDS], index_dir, progress=interrupted_after(2))
     assert current_generation(index_dir) == before
     assert SearchEngine(index_dir).search(SearchRequest(query="chuong my")).total == 1
     # and the next rebuild works, clearing the half-built generation

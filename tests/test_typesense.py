@@ -18,6 +18,7 @@ from search.storage import NoIndex
 from search.typesense_backend.engine import TypesenseEngine
 from search.typesense_backend.indexer import build_collection
 from search.typesense_backend.settings import Settings
+from tests.interrupted import interrupted_after
 from tests.typesense_nodes import API_KEY, Node, cluster_for, free_port, running_nodes, wait_healthy
 from webui.app import create_app
 
@@ -145,14 +146,8 @@ def test_a_rebuild_that_fails_half_way_keeps_the_old_collection(typesense_node: 
     build_collection([SEEDS], cluster=cluster)
     before = cluster.resolve_alias()
 
-    def explode(items):
-        for number, item in enumerate(items):
-            if number == 2:
-                raise KeyboardInterrupt
-            yield item
-
     with pytest.raises(KeyboardInterrupt):
-        build_collection([SEEDS], cluster=cluster, progress=explode)
+        build_collection([SEEDS], cluster=cluster, progress=interrupted_after(2))
     assert cluster.resolve_alias() == before
     assert TypesenseEngine(cluster=cluster).search(SearchRequest(query="chuong my")).total == 1
     names = {c["name"] for c in cluster.client.collections.retrieve()}
