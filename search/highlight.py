@@ -20,7 +20,7 @@ from functools import lru_cache
 from html import escape
 from itertools import pairwise
 
-from search.text import FOLD_LETTERS
+from search.text import fold_letters
 
 CHAR_LIMIT = 20_000
 SNIPPET_CHARS = 240
@@ -66,10 +66,22 @@ Match = tuple[int, int, str]  # start, end, folded syllable
 
 @lru_cache(maxsize=256)
 def _pattern(terms: frozenset[str]) -> re.Pattern[str]:
-    """The query's folded syllables as whole syllables of folded text (a number such as
-    "1.000" is one syllable: "1" does not match inside it)."""
+    """The query's folded syllables, each ending a syllable of folded text (a number such
+    as "1.000" is one syllable: "1" does not match inside it). The pattern starts with
+    the alternatives themselves, so the regular-expression engine skips ahead to their
+    first letters; where a match starts is checked by :func:`_starts_syllable`."""
     alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
-    return re.compile(rf"(?<![^\W_])(?<!\d[.,])(?:{alternatives})(?![^\W_])(?![.,]\d)")
+    return re.compile(rf"(?:{alternatives})(?![^\W_])(?![.,]\d)")
+
+
+def _starts_syllable(text: str, start: int) -> bool:
+    """No letter or digit just before ``start``, nor a digit and a decimal mark."""
+    if start == 0:
+        return True
+    before = text[start - 1]
+    if before.isalnum():
+        return False
+    return not (before in ".," and start >= 2 and text[start - 2].isdigit())
 
 
 def _matches(text: str, marks: Marks, limit: int | None = None) -> list[Match]:
@@ -77,8 +89,12 @@ def _matches(text: str, marks: Marks, limit: int | None = None) -> list[Match]:
     a run of the query when there are any. One regular-expression scan of the folded
     text (folding keeps offsets), no analyzer."""
     scanned = text if limit is None else text[:limit]
-    folded = scanned.translate(FOLD_LETTERS)
-    found = [(m.start(), m.end(), m.group(0)) for m in _pattern(marks.terms).finditer(folded)]
+    folded = fold_letters(scanned)
+    found = [
+        (m.start(), m.end(), m.group(0))
+        for m in _pattern(marks.terms).finditer(folded)
+        if _starts_syllable(folded, m.start())
+    ]
     if marks.pairs:
         in_runs: set[int] = set()
         for i, ((_, end, a), (start, _, b)) in enumerate(pairwise(found)):

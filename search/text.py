@@ -11,6 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
 from unidecode import unidecode
 
 # Look-alike letters seen in scraped pages: Icelandic eth for Vietnamese đ.
@@ -81,6 +82,20 @@ def _one_letter_folds() -> dict[int, str]:
 # fold(word.lower()) for the letters that have one, one character for one: offsets into
 # ``text.translate(FOLD_LETTERS)`` are offsets into ``text``.
 FOLD_LETTERS = _one_letter_folds()
+
+# The same table over the Basic Multilingual Plane, as an array (identity elsewhere).
+_FOLDED_CODES = np.arange(0x10000, dtype=np.uint32)
+_FOLDED_CODES[list(FOLD_LETTERS)] = [ord(letter) for letter in FOLD_LETTERS.values()]
+
+
+def fold_letters(text: str) -> str:
+    """``text.translate(FOLD_LETTERS)``, one array lookup over the code points instead
+    of a dictionary lookup per character (about ten times faster on long texts)."""
+    if text.isascii():
+        return text.lower()
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    folded = np.where(codes <= 0xFFFF, _FOLDED_CODES[np.minimum(codes, 0xFFFF)], codes)
+    return folded.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def has_diacritics(text: str) -> bool:

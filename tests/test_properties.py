@@ -12,7 +12,7 @@ from search.abbreviations import Abbreviations
 from search.analysis import folded_analyzer, syllable_analyzer
 from search.highlight import mark_all, marks_for
 from search.query import parse, plan
-from search.text import FOLD_LETTERS, fold, normalize
+from search.text import FOLD_LETTERS, fold, fold_letters, normalize
 
 VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵĐ"
 text_strategy = st.text(
@@ -51,6 +51,12 @@ def test_normalisation_is_idempotent_and_form_blind(text: str) -> None:
     normal = normalize(text)
     assert normalize(normal) == normal
     assert normalize(unicodedata.normalize("NFD", text)) == normal
+
+
+@FAST
+@given(st.text(max_size=80) | st.text(alphabet=st.sampled_from(VIETNAMESE + "ĐÂ😀\ud800 1.,"), max_size=80))
+def test_fast_letter_folding_is_the_translation_table(text: str) -> None:
+    assert fold_letters(text) == text.translate(FOLD_LETTERS)
 
 
 @FAST

@@ -9,7 +9,6 @@ Whoosh backend.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,34 +22,17 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from search import matching, ranking
 from search.analysis import COMPOUND_JOINER
 from search.query import Condition, Plan, TermRef
-from search.text import fold
+from search.text import fold, fold_letters
 from search.typesense_backend import documents as d
 
 # The view (statistics short name) each Whoosh field of a plan stands for.
 VIEW_OF = d.VIEWS
 
 
-def _letter_table() -> dict[int, str]:
-    """Vietnamese letters -> what :func:`search.text.fold` makes of them, one ASCII letter each."""
-    letters = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
-    tones = ["", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"]
-    table: dict[int, str] = {}
-    for base in letters + letters.upper():
-        for tone in tones:
-            char = unicodedata.normalize("NFC", base + tone)
-            folded = fold(char)
-            if len(char) == 1 and not char.isascii() and len(folded) == 1 and folded.isascii():
-                table[ord(char)] = folded
-    return table
-
-
-_LETTERS = _letter_table()
-
-
 def fold_all(syllables: list[str]) -> list[str]:
-    """``[fold(s) for s in syllables]``, Vietnamese letters translated in one pass
+    """``[fold(s) for s in syllables]`` of lowercase syllables, letters folded in one pass
     (fold works letter by letter, so the result is the same)."""
-    folded = " ".join(syllables).translate(_LETTERS).split(" ") if syllables else []
+    folded = fold_letters(" ".join(syllables)).split(" ") if syllables else []
     return [s if s.isascii() else fold(s) for s in folded]
 
 
