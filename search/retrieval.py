@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 from search import matching, ranking
@@ -147,12 +148,13 @@ class Retriever:
         found = self.cache.get(key)
         if found is not None:
             return found
-        parts = [
-            (ids + offset, tfs)
-            for leaf, offset in searcher.reader().leaf_readers()  # per segment: fewer wrappers
-            if (field, text) in leaf
-            for ids, tfs in [_read_postings(leaf.postings(field, text))]
-        ]
+        parts: list[Postings] = []
+        for leaf, offset in searcher.reader().leaf_readers():  # per segment: fewer wrappers
+            try:  # one term lookup, not two ("in" and then "postings")
+                ids, tfs = _read_postings(leaf.postings(field, text))
+            except TermNotFound:
+                continue
+            parts.append((ids + offset, tfs))
         if parts:
             ids = np.concatenate([ids for ids, _ in parts])
             tfs = np.concatenate([tfs for _, tfs in parts])
