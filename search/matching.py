@@ -33,7 +33,9 @@ def evaluate(
                 for syllable in alternative:
                     any_of = np.zeros(size, dtype=bool)
                     for ref in syllable:
-                        any_of[add_term(ref, scores)] = True
+                        found = add_term(ref, scores)
+                        if ref.matches:
+                            any_of[found] = True
                     all_of &= any_of
                 clause_mask |= all_of
             if any(clause is c for c in counted):

@@ -135,6 +135,9 @@ class TermRef:
     field: str
     text: str
     boost: float = 1.0
+    # False when another term of the same syllable has every document this one has
+    # (the folded form of an accented syllable): it only adds to the score.
+    matches: bool = True
 
 
 # A syllable matches through any of its terms; an alternative needs all its syllables;
@@ -184,8 +187,8 @@ def _syllable(syllable: str, exact: bool, weight: float = 1.0) -> Syllable:
     ]
     if exact:
         refs += [
-            TermRef(f.BODY, syllable, weight * ACCENT_BOOST),
-            TermRef(f.TITLE, syllable, weight * ACCENT_BOOST * TITLE_BOOST),
+            TermRef(f.BODY, syllable, weight * ACCENT_BOOST, matches=False),
+            TermRef(f.TITLE, syllable, weight * ACCENT_BOOST * TITLE_BOOST, matches=False),
         ]
     return refs
 
