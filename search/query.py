@@ -135,8 +135,8 @@ class TermRef:
     field: str
     text: str
     boost: float = 1.0
-    # False when another term of the same syllable has every document this one has
-    # (the folded form of an accented syllable): it only adds to the score.
+    # False when another term of the same syllable already has every document this one
+    # has (an accented term beside its folded form): it only adds to the score.
     matches: bool = True
 
 
