@@ -135,5 +135,6 @@ def presegmented_analyzer() -> Any:
 
 
 def syllable_texts(text: str) -> list[str]:
-    """Lowercased accented syllables of ``text`` (query side helper)."""
-    return [t.text for t in syllable_analyzer()(text)]
+    """Lowercased accented syllables of ``text``: the tokens of :func:`syllable_analyzer`,
+    without a Whoosh token per syllable (the indexer calls this on every article)."""
+    return [syllable.lower() for syllable in segment.SYLLABLE_PATTERN.findall(normalize(text))]

@@ -184,14 +184,37 @@ def serve_command(host: str, port: int, workers: int, index_dir: Path | None) ->
     from search.engine import SearchEngine
 
     folder = _index_dir(index_dir)
-    if not SearchEngine(folder).exists():
-        click.echo(f"No index in {folder}: building it from {default_sources()[0]} first.")
+    outdated = _outdated_sources(folder)
+    if not SearchEngine(folder).exists() or outdated == [str(s) for s in default_sources()]:
+        reason = "an index of an older version" if outdated else "no index"
+        click.echo(f"{reason.capitalize()} in {folder}: building it from {default_sources()[0]} first.")
         code = rebuild(default_sources(), folder)
         if code not in (0, EXIT_SKIPPED):
             sys.exit(code)
+    elif outdated is not None:
+        click.echo(
+            f"Error: the index in {folder} was built by an older version of vnsearch; rebuild it "
+            f"with: vnsearch index {' '.join(outdated)} --index {folder}",
+            err=True,
+        )
+        sys.exit(1)
     from webui.server import serve
 
     serve(folder, host=host, port=port, workers=workers)
+
+
+def _outdated_sources(folder: Path) -> list[str] | None:
+    """The sources of the current generation when a Whoosh index of another schema
+    version holds it (this version cannot read it), else None."""
+    from search import schema
+    from search.backends import backend_name
+    from search.storage import current_generation, read_meta
+
+    generation = current_generation(folder)
+    if backend_name() != "whoosh" or generation is None:
+        return None
+    meta = read_meta(generation)
+    return None if meta.get("schema_version") == schema.SCHEMA_VERSION else list(meta.get("sources", []))
 
 
 @main.command("eval")

@@ -45,7 +45,6 @@ class _Generation:
     abbreviations: Abbreviations
     accents: AccentVocabulary
     retriever: Retriever
-    warmed: bool = False
 
 
 @dataclass
@@ -66,11 +65,6 @@ class _Opened:
     @property
     def retriever(self) -> Retriever:
         return self.generation.retriever
-
-
-# The views every query reads, and how much of the posting cache to fill from them.
-WARM_FIELDS = (f.BODY_FOLDED, f.BODY)
-WARM_BYTES = 96 * 2**20
 
 
 def _close_all(searchers: list[Searcher], lock: threading.Lock) -> None:
@@ -118,9 +112,16 @@ class SearchEngine:
     def _generation(self, path: Path) -> _Generation:
         with self._lock:
             if self._shared is None or self._shared.path != path:
+                version = read_meta(path).get("schema_version")
+                if version != f.SCHEMA_VERSION:
+                    raise NoIndex(
+                        f"the index in {self.index_dir} was built by another version of vnsearch "
+                        f"(schema {version}, this one reads {f.SCHEMA_VERSION}); "
+                        "rebuild it with: vnsearch index"
+                    )
                 index = whoosh_index.open_dir(str(path))
                 with index.searcher() as searcher:
-                    retriever = Retriever(searcher, ranking.K1, ranking.B)
+                    retriever = Retriever(searcher, path, ranking.K1, ranking.B)
                 self._shared = _Generation(
                     path, index, Abbreviations.load(path), AccentVocabulary.load(path), retriever
                 )
@@ -149,18 +150,13 @@ class SearchEngine:
 
     def prepare(self) -> bool:
         """Load the current generation's shared state now (document statistics, facets,
-        the segmenter, the posting lists of the most frequent syllables), so that the
-        first searches after a start or a rebuild do not wait for it; False when there
-        is no index yet. Cheap when nothing changed."""
+        the segmenter), so that the first searches after a start or a rebuild do not
+        wait for it; False when there is no index yet. Cheap when nothing changed."""
         path = current_generation(self.index_dir)
         if path is None:
             return False
         segment.load_model()
-        generation = self._generation(path)
-        if not generation.warmed:
-            generation.warmed = True
-            with generation.index.searcher() as searcher:
-                generation.retriever.warm(searcher, WARM_FIELDS, WARM_BYTES)
+        self._generation(path)
         return True
 
     def info(self) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from search.abbreviations import AbbreviationMiner, Abbreviations
 from search.children import tied_to_this_process
 from search.ingest.article import Article, Problem, Unchanged
 from search.ingest.sources import read_sources
-from search.pipeline import default_workers, segmented
+from search.pipeline import IndexedArticle, index_terms, segmented
+from search.postings import PostingWriter
 from search.storage import (
     clone_generation,
     current_generation,
@@ -65,17 +66,12 @@ def sort_date(article: Article) -> datetime:
     return UNKNOWN_DATE
 
 
-def document_fields(article: Article, compounds: list[str]) -> dict[str, Any]:
-    """The Whoosh document of one article (every view of its text); ``compounds`` are
-    its segmented words (:func:`search.pipeline.compounds_of`)."""
+def document_fields(article: Article) -> dict[str, Any]:
+    """The Whoosh document of one article (its postings go to the posting store)."""
     doc: dict[str, Any] = {
         f.ID_FIELD: article.id,
         f.TITLE: article.title,
-        f.TITLE_FOLDED: article.title,
         f.BODY: article.body,
-        f.BODY_FOLDED: article.body,
-        f.WORDS: " ".join(compounds),
-        f.PAIRS: f"{article.title}\n{article.body}",
         "date_iso": article.date_iso,
         "author": article.author,
         "url": article.url,
@@ -119,22 +115,28 @@ class _Build:
     miner: AbbreviationMiner = field(default_factory=AbbreviationMiner)
     accents: AccentCounter = field(default_factory=AccentCounter)
 
-    def add(self, writer: Any, items: Iterable[Any], workers: int, replace: bool) -> None:
+    def add(
+        self, writer: Any, postings: PostingWriter, items: Iterable[Any], workers: int, replace: bool
+    ) -> None:
+        """Index ``items`` in order: Whoosh numbers the documents as it receives them
+        (one writer, no merge), and so does the posting store."""
         add = writer.update_document if replace else writer.add_document
         try:
-            for item, compounds in segmented(items, workers):
+            indexed: IndexedArticle
+            for item, indexed in segmented(items, workers, index_terms):
                 if isinstance(item, Problem):
                     self.report.problems.append(item)
                     continue
-                add(**document_fields(item, compounds))
+                add(**document_fields(item))
+                postings.add(indexed.terms)
                 self.miner.add(f"{item.title}\n{item.body}")
-                self.accents.add_compounds(compounds)
-                if replace:  # an update counts the new documents' syllables itself
-                    self.accents.add_document_syllables(f"{item.title}\n{item.body}")
+                self.accents.add_compounds(indexed.compounds)
+                self.accents.add_accented(indexed.accented)
                 self.digests.known[item.id] = item.fingerprint
                 self.report.indexed += 1
         except BaseException:
             writer.cancel()
+            postings.cancel()
             raise
 
 
@@ -155,9 +157,6 @@ def _finish(
         abbreviations = Abbreviations({**Abbreviations.load(previous).pairs, **abbreviations.pairs})
     abbreviations.save(building)
     with index.reader() as reader:
-        if previous is None:  # a rebuild reads the whole vocabulary once
-            for syllable, info in reader.iter_field(f.BODY):
-                accents.add_syllable(syllable.decode("utf-8"), info.doc_frequency())
         documents = reader.doc_count()
     vocabulary = accents.result(min_count=2 if report.indexed >= 1000 else 1)
     if previous is not None:  # what the whole corpus said stands; new words are added
@@ -191,28 +190,20 @@ WRITER_OPTIONS = {"compound": False}
 
 
 class LostDocuments(RuntimeError):
-    """A writer process ended without its documents reaching the index."""
+    """The index does not hold the documents the build gave it, in the order given."""
 
 
-def _full_build_writer(index: Any, memory_mb: int, workers: int) -> Any:
-    """The writer of a full build: with several cores, Whoosh's multi-process writer,
-    whose sub-writers analyse and write one segment each (the single writer in this
-    process was the bottleneck, not segmentation)."""
-    procs = workers or default_workers()
-    if procs <= 1:
-        return index.writer(limitmb=memory_mb, **WRITER_OPTIONS)
-    return index.writer(
-        procs=procs,
-        multisegment=True,  # keep the sub-writers' segments: merging them is another pass
-        batchsize=WRITER_BATCH,
-        start_method="fork",  # as the segmenting pool: no re-import of the caller's script
-        limitmb=max(32, memory_mb // procs),
-        **WRITER_OPTIONS,
-    )
-
-
-# Documents handed to a sub-writer at a time (pickled to a job file).
-WRITER_BATCH = 200
+def _check_numbering(index: Any, first_doc: int, build: _Build, building: Path) -> None:
+    """Whoosh must have numbered the new documents ``first_doc`` onwards, as the posting
+    store did; anything else would pair postings with the wrong articles."""
+    with index.reader() as reader:
+        expected = first_doc + build.report.indexed
+        if reader.doc_count_all() != expected:
+            shutil.rmtree(building, ignore_errors=True)
+            raise LostDocuments(
+                f"the new index holds {reader.doc_count_all()} document numbers where "
+                f"{expected} were expected; the previous index is unchanged"
+            )
 
 
 def _generation_name() -> str:
@@ -236,22 +227,19 @@ def build_index(
     with rebuild_lock(index_dir), tied_to_this_process():
         building = new_generation(index_dir, _generation_name())
         index = whoosh_index.create_in(str(building), f.build_schema())
-        writer = _full_build_writer(index, memory_mb, workers)
+        writer = index.writer(limitmb=memory_mb, **WRITER_OPTIONS)
+        postings = PostingWriter(building, first_doc=0)
         build = _Build(BuildReport(), Digests())
-        build.add(writer, progress(read_sources(sources)), workers, replace=False)
+        build.add(writer, postings, progress(read_sources(sources)), workers, replace=False)
         if build.report.indexed == 0:
             writer.cancel()
+            postings.cancel()
             shutil.rmtree(building, ignore_errors=True)
             build.report.seconds = time.perf_counter() - started
             return build.report
+        postings.finish()
         writer.commit()
-        with index.reader() as reader:
-            if reader.doc_count() != build.report.indexed:
-                shutil.rmtree(building, ignore_errors=True)
-                raise LostDocuments(
-                    f"{build.report.indexed} documents were indexed but the new index holds "
-                    f"{reader.doc_count()}; the previous index is unchanged"
-                )
+        _check_numbering(index, 0, build, building)
         return _finish(build, index, building, index_dir, sources, started)
 
 
@@ -295,8 +283,12 @@ def update_index(
                     continue
                 yield item
 
+        with index.reader() as reader:
+            first_doc = reader.doc_count_all()
         writer = index.writer(limitmb=memory_mb, **WRITER_OPTIONS)
-        build.add(writer, changed(progress(read_sources(sources, old.known))), workers, replace=True)
+        postings = PostingWriter(building, first_doc)
+        items = changed(progress(read_sources(sources, old.known)))
+        build.add(writer, postings, items, workers, replace=True)
         gone = [doc_id for doc_id in old.known if doc_id not in seen]
         if not seen:  # nothing readable in the sources: never delete everything
             gone = []
@@ -304,5 +296,7 @@ def update_index(
             writer.delete_by_term(f.ID_FIELD, doc_id)
             del build.digests.known[doc_id]
         build.report.deleted = len(gone)
-        writer.commit()
+        postings.finish()
+        writer.commit(merge=False)  # a merge would renumber the documents the store has
+        _check_numbering(index, first_doc, build, building)
         return _finish(build, index, building, index_dir, sources, started, previous)

@@ -14,8 +14,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from whoosh.query import Or, Phrase, Query
-
 from search import schema as f
 from search.abbreviations import Abbreviations
 from search.analysis import COMPOUND_JOINER, compound_analyzer, syllable_texts
@@ -145,9 +143,18 @@ class TermRef:
 # other form).
 Syllable = list[TermRef]
 Alternative = list[Syllable]
-# Documents a phrase or exclusion names: those with any of these terms, or those a
-# Whoosh query (with positions) matches.
-Condition = list[TermRef] | Query
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Documents in which ``words`` stand one after another in one of ``fields``."""
+
+    fields: tuple[str, ...]
+    words: tuple[str, ...]
+
+
+# Documents a phrase or exclusion names: those with any of these terms, or a phrase's.
+Condition = list[TermRef] | Phrase
 
 
 @dataclass
@@ -195,11 +202,11 @@ def _syllable(syllable: str, exact: bool, weight: float = 1.0) -> Syllable:
 
 def _phrase_query(syllables: list[str]) -> Condition:
     """An exact phrase in the headline or the text, accents ignored. Two syllables are
-    one term of the pairs view (no position walk); longer phrases ask Whoosh."""
+    one term of the pairs view; longer phrases are checked in the text."""
     folded = [fold(s) for s in syllables]
     if len(folded) == 2:
         return [TermRef(f.PAIRS, COMPOUND_JOINER.join(folded))]
-    return Or([Phrase(f.BODY_FOLDED, folded), Phrase(f.TITLE_FOLDED, folded)])
+    return Phrase((f.BODY_FOLDED, f.TITLE_FOLDED), tuple(folded))
 
 
 def _exclusion(syllables: list[str]) -> Condition:
@@ -214,7 +221,7 @@ def _exclusion(syllables: list[str]) -> Condition:
         fields, folded = (f.BODY, f.TITLE), syllables
     if len(folded) == 1:
         return [TermRef(name, folded[0]) for name in fields]
-    return Or([Phrase(name, folded) for name in fields])
+    return Phrase(fields, tuple(folded))
 
 
 def _filler_length(syllables: list[str], start: int) -> int:

@@ -1,11 +1,12 @@
-"""Answering a :class:`~search.query.Plan` with array arithmetic over Whoosh's postings.
+"""Answering a :class:`~search.query.Plan` with array arithmetic over posting lists.
 
 Whoosh's own matchers walk every posting of every term through a tree of Python
 objects; a 15-syllable question over common syllables takes seconds that way. Here
-each term's posting list is read once (and cached), and scoring, matching, filters,
-facet counts and top-k selection are vector operations over all documents at once.
-Whoosh still stores everything and answers what needs positions (phrases of three
-syllables or more).
+each term's posting list is read from the generation's posting store
+(:mod:`search.postings`: a binary search and two reads) and turned into BM25 weights
+once (and cached), and scoring, matching, filters, facet counts and top-k selection
+are vector operations over all documents at once. Whoosh holds the stored articles,
+facets and dates.
 """
 
 from __future__ import annotations
@@ -14,36 +15,25 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 from search import matching, ranking
 from search import schema as f
-from search.query import Condition, Plan, TermRef
+from search.analysis import COMPOUND_JOINER
+from search.postings import PostingStore
+from search.query import Condition, Phrase, Plan, TermRef
+from search.text import fold
+from search.views import FOLDED, SOURCE_FIELD, phrase_in, quantised_all, view_tokens
 
 # Document numbers (as np.intp: numpy converts any other index type on every use, which
 # made scattering a list into the scores 2-3 times slower), BM25 of the term in each.
 Postings = tuple[np.ndarray, np.ndarray]
 CACHE_BYTES = 192 * 2**20
-WARM_TERMS_PER_FIELD = 400
-
-
-def _read_postings(matcher: Any) -> Postings:
-    """Document numbers and term frequencies of one posting list. A posting's weight
-    is its term frequency (no field or document boosts are used), so the stored
-    values (positions) are never decoded."""
-    ids: list[int] = []
-    tfs: list[float] = []
-    add_id, add_tf = ids.append, tfs.append
-    number, weight, advance, active = matcher.id, matcher.weight, matcher.next, matcher.is_active
-    while active():
-        add_id(number())
-        add_tf(weight())
-        advance()
-    return np.array(ids, dtype=np.intp), np.array(tfs, dtype=np.float32)
 
 
 class PostingCache:
@@ -96,7 +86,7 @@ class Facet:
 class Retriever:
     """Per index generation: document statistics, facets and cached postings."""
 
-    def __init__(self, searcher: Searcher, k1: float, b: float) -> None:
+    def __init__(self, searcher: Searcher, folder: Path, k1: float, b: float) -> None:
         reader = searcher.reader()
         self.k1, self.b = k1, b
         self.size = reader.doc_count_all()
@@ -105,6 +95,7 @@ class Retriever:
             self.live[:] = False
             self.live[list(reader.all_doc_ids())] = True
         self.documents = int(self.live.sum())
+        self.store = PostingStore(folder, self.size)
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -128,67 +119,34 @@ class Retriever:
         return Facet(values, np.concatenate(documents), index)
 
     # -- statistics and postings -------------------------------------------------------
-    def _field_lengths(self, searcher: Searcher, field: str) -> tuple[np.ndarray, float]:
+    def _view_lengths(self, view: str) -> tuple[np.ndarray, float]:
         with self._lock:
-            if field not in self._lengths:
-                reader = searcher.reader()
-                lengths = np.fromiter(
-                    (reader.doc_field_length(i, field, 0) for i in range(self.size)),
-                    dtype=np.float32,
-                    count=self.size,
-                )
-                # Whoosh answers NaN for a document whose field is empty.
-                lengths = np.nan_to_num(lengths, nan=0.0)
-                self._lengths[field] = lengths
-                self._average[field] = float(lengths[self.live].mean()) if self.documents else 1.0
-            return self._lengths[field], self._average[field] or 1.0
+            if view not in self._lengths:
+                lengths = quantised_all(self.store.lengths(view))
+                self._lengths[view] = lengths
+                self._average[view] = float(lengths[self.live].mean()) if self.documents else 1.0
+            return self._lengths[view], self._average[view] or 1.0
 
-    def postings(self, searcher: Searcher, field: str, text: str) -> Postings:
+    def postings(self, view: str, text: str) -> Postings:
         """The documents that have the term, and its BM25 in each of them (computed once:
         within a generation, nothing it depends on changes)."""
-        key = (field, text)
+        key = (view, text)
         found = self.cache.get(key)
         if found is not None:
             return found
-        parts: list[Postings] = []
-        for leaf, offset in searcher.reader().leaf_readers():  # per segment: fewer wrappers
-            try:  # one term lookup, not two ("in" and then "postings")
-                ids, tfs = _read_postings(leaf.postings(field, text))
-            except TermNotFound:
-                continue
-            parts.append((ids + offset, tfs))
-        if parts:
-            ids = np.concatenate([ids for ids, _ in parts])
-            tfs = np.concatenate([tfs for _, tfs in parts])
-            lengths, average = self._field_lengths(searcher, field)
+        ids, tfs = self.store.read(view, text)
+        if len(ids):
+            lengths, average = self._view_lengths(view)
             term_idf = ranking.idf(len(ids), self.documents)
             weights = ranking.bm25(term_idf, tfs, lengths[ids], average, self.k1, self.b).astype(np.float32)
         else:
-            ids, weights = np.zeros(0, np.intp), np.zeros(0, np.float32)
+            weights = np.zeros(0, np.float32)
         self.cache.put(key, (ids, weights))
         return ids, weights
 
-    def warm(self, searcher: Searcher, fields: Iterable[str], budget: int) -> int:
-        """Read the posting lists of the most frequent terms of ``fields`` into the cache,
-        up to ``budget`` bytes, so that no reader waits for the longest lists (a common
-        syllable of 185k articles is ~0.4 s to read). Returns the terms read."""
-        reader = searcher.reader()
-        fields = list(fields)
-        terms: list[tuple[int, str, str]] = []
-        for field in fields:
-            for _, term in reader.most_frequent_terms(field, WARM_TERMS_PER_FIELD):
-                terms.append((-reader.doc_frequency(field, term), field, term.decode("utf-8")))
-        read = 0
-        for _, field, text in sorted(terms):
-            if self.cache.size >= min(budget, self.cache.limit):
-                break
-            self.postings(searcher, field, text)
-            read += 1
-        return read
-
-    def _add_bm25(self, searcher: Searcher, ref: TermRef, scores: np.ndarray) -> np.ndarray:
+    def _add_bm25(self, ref: TermRef, scores: np.ndarray) -> np.ndarray:
         """Add the term's BM25 to ``scores``; return the documents that contain it."""
-        ids, weights = self.postings(searcher, ref.field, ref.text)
+        ids, weights = self.postings(ref.field, ref.text)
         if len(ids):
             np.add.at(scores, ids, ref.boost * weights)  # faster than scores[ids] += ...
         return ids
@@ -199,19 +157,38 @@ class Retriever:
         mask = np.zeros(self.size, dtype=bool)
         if isinstance(condition, list):
             for ref in condition:
-                mask[self.postings(searcher, ref.field, ref.text)[0]] = True
+                mask[self.postings(ref.field, ref.text)[0]] = True
             return mask
-        ids = list(searcher.docs_for_query(condition))
-        if ids:
-            mask[ids] = True
+        for doc in self._phrase_candidates(condition):
+            stored = searcher.stored_fields(int(doc))
+            texts = (view_tokens(view, stored.get(SOURCE_FIELD[view], "")) for view in condition.fields)
+            mask[doc] = any(phrase_in(tokens, list(condition.words)) for tokens in texts)
         return mask
+
+    def _phrase_candidates(self, phrase: Phrase) -> np.ndarray:
+        """Live documents that have every pair of the phrase's adjacent syllables (and,
+        for an accented phrase, each of its syllables as written): the phrase's text is
+        checked in these only."""
+        candidates = self.live.copy()
+        folded = [fold(word) for word in phrase.words]
+        for pair in pairwise(folded):
+            has = np.zeros(self.size, dtype=bool)
+            has[self.postings(f.PAIRS, COMPOUND_JOINER.join(pair))[0]] = True
+            candidates &= has
+        if not FOLDED.issuperset(phrase.fields):
+            for word in phrase.words:
+                has = np.zeros(self.size, dtype=bool)
+                for view in phrase.fields:
+                    has[self.postings(view, word)[0]] = True
+                candidates &= has
+        return np.flatnonzero(candidates)
 
     def evaluate(self, searcher: Searcher, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
         """Scores of every document, and which documents match the plan."""
         return matching.evaluate(
             plan,
             self.size,
-            lambda ref, scores: self._add_bm25(searcher, ref, scores),
+            self._add_bm25,
             lambda condition: self._documents_of(searcher, condition),
             self.live,
         )

@@ -1,21 +1,24 @@
-"""The one Whoosh schema: several views of each text for BM25F, plus display fields."""
+"""The one Whoosh schema, and the names of the views of the text the engine scores.
+
+Whoosh stores each article (display fields, id, facets, date); the views' postings
+live in the generation's posting store (:mod:`search.postings`), which a build writes
+with numpy far faster than Whoosh writes postings one call at a time."""
 
 from __future__ import annotations
 
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
-
-from search.analysis import folded_analyzer, pair_analyzer, presegmented_analyzer, syllable_analyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Field names, shared by the indexer and the query builder.
 ID_FIELD = "id"
-TITLE = "title"  # accented syllables of the headline (stored for display)
+# Views (see search.views); the headline and the text are also stored fields.
+TITLE = "title"  # accented syllables of the headline
 TITLE_FOLDED = "title_fold"
-BODY = "body"  # accented syllables of the text (stored for snippets and the article page)
+BODY = "body"  # accented syllables of the text
 BODY_FOLDED = "body_fold"
-WORDS = "words"  # pyvi compounds of headline and text, folded ("giao_vien"); pre-segmented
+WORDS = "words"  # pyvi compounds of headline and text, folded ("giao_vien")
 PAIRS = "pairs"  # adjacent folded syllables of headline and text ("lao_dong")
 DISTRICT = "district"
 YEAR = "year"
@@ -26,12 +29,8 @@ def build_schema() -> Schema:
     return Schema(
         **{
             ID_FIELD: ID(stored=True, unique=True),
-            TITLE: TEXT(analyzer=syllable_analyzer(), stored=True, phrase=True),
-            TITLE_FOLDED: TEXT(analyzer=folded_analyzer(), phrase=True),
-            BODY: TEXT(analyzer=syllable_analyzer(), stored=True, phrase=True),
-            BODY_FOLDED: TEXT(analyzer=folded_analyzer(), phrase=True),
-            WORDS: TEXT(analyzer=presegmented_analyzer(), phrase=False),
-            PAIRS: TEXT(analyzer=pair_analyzer(), phrase=False),
+            TITLE: STORED(),
+            BODY: STORED(),
             DISTRICT: KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
             YEAR: KEYWORD(stored=True, scorable=False),
             SORT_DATE: DATETIME(sortable=True),

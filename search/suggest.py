@@ -37,12 +37,10 @@ class AccentCounter:
         if has_diacritics(syllable):
             self.syllables[fold(syllable)][syllable] = documents
 
-    def add_document_syllables(self, text: str) -> None:
-        """Count each accented syllable of one document once (for an update, which does
-        not read the whole index's vocabulary again)."""
-        for syllable in {m.group(0).lower() for m in segment.syllables(text)}:
-            if has_diacritics(syllable):
-                self.syllables[fold(syllable)][syllable] += 1
+    def add_accented(self, syllables: Iterable[str]) -> None:
+        """The distinct accented syllables of one document (each counts once)."""
+        for syllable in syllables:
+            self.syllables[fold(syllable)][syllable] += 1
 
     def result(self, min_count: int = 1) -> AccentVocabulary:
         by_fold: dict[str, Counter[str]] = defaultdict(Counter)

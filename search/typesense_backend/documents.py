@@ -16,16 +16,17 @@ the display fields are stored in a second collection, looked up by id.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import datetime
-from itertools import pairwise
 from typing import Any
 
 from search import schema as f
-from search.analysis import COMPOUND_JOINER, syllable_texts
+from search.analysis import COMPOUND_JOINER
 from search.indexer import sort_date
 from search.ingest.article import Article
 from search.text import fold, has_diacritics
+from search.views import Analysed, pairs_of
+
+__all__ = ["Analysed", "pairs_of"]
 
 TERMS = "terms"
 # Stored token sequences (space-separated): accented syllables of the headline and of
@@ -62,10 +63,6 @@ def accented_token(syllable: str) -> str:
     return "__" + syllable.encode("utf-8").hex() if has_diacritics(syllable) else token(syllable)
 
 
-def pairs_of(folded: list[str]) -> list[str]:
-    return [COMPOUND_JOINER.join(pair) for pair in pairwise(folded)]
-
-
 def seconds(when: datetime) -> int:
     return int((when - EPOCH).total_seconds())
 
@@ -100,33 +97,18 @@ def stat_id(view: str, term: str) -> str:
     return f"{view}.{token(term)}"
 
 
-class Analysed:
-    """The views of one article's text, as the Whoosh schema would index them."""
+def terms(analysed: Analysed) -> list[str]:
+    """The article's tokens in the index collection: folded syllables, pairs, and the
+    accented syllables' own tokens."""
+    tokens = {token(s) for s in analysed.title_folded + analysed.body_folded}
+    tokens.update(token(p) for p in analysed.pairs)
+    tokens.update(accented_token(s) for s in analysed.title + analysed.body if has_diacritics(s))
+    return sorted(tokens)
 
-    def __init__(self, article: Article, compounds: Iterable[str]) -> None:
-        self.title = syllable_texts(article.title)
-        self.body = syllable_texts(article.body)
-        self.words = [fold(c.lower()) for c in compounds]
-        self.title_folded = [fold(s) for s in self.title]
-        self.body_folded = [fold(s) for s in self.body]
-        self.pairs = pairs_of(self.title_folded + self.body_folded)
 
-    def views(self) -> dict[str, list[str]]:
-        """View short name -> its tokens (with repeats)."""
-        return {
-            "b": self.body,
-            "t": self.title,
-            "fb": self.body_folded,
-            "ft": self.title_folded,
-            "w": self.words,
-            "p": self.pairs,
-        }
-
-    def terms(self) -> list[str]:
-        tokens = {token(s) for s in self.title_folded + self.body_folded}
-        tokens.update(token(p) for p in self.pairs)
-        tokens.update(accented_token(s) for s in self.title + self.body if has_diacritics(s))
-        return sorted(tokens)
+def view_tokens(analysed: Analysed) -> dict[str, list[str]]:
+    """View short name -> its tokens (with repeats)."""
+    return {VIEWS[name]: tokens for name, tokens in analysed.tokens().items()}
 
 
 def documents(article: Article, analysed: Analysed, seq: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -136,7 +118,7 @@ def documents(article: Article, analysed: Analysed, seq: int) -> tuple[dict[str,
     indexed: dict[str, Any] = {
         "id": article.id,
         "seq": seq,
-        TERMS: analysed.terms(),
+        TERMS: terms(analysed),
         f.SORT_DATE: seconds(sort_date(article)),
     }
     content: dict[str, Any] = {

@@ -27,7 +27,7 @@ from search.pipeline import segmented
 from search.suggest import AccentCounter
 from search.typesense_backend import documents as d
 from search.typesense_backend.cluster import Cluster
-from search.typesense_backend.scoring import quantised
+from search.views import Analysed, quantised
 
 BATCH = 200
 STATS_BATCH = 5000
@@ -43,9 +43,9 @@ class _Statistics:
         self.lengths: dict[str, float] = dict.fromkeys(self.frequencies, 0.0)
         self.documents = 0
 
-    def add(self, analysed: d.Analysed) -> None:
+    def add(self, analysed: Analysed) -> None:
         self.documents += 1
-        for view, tokens in analysed.views().items():
+        for view, tokens in d.view_tokens(analysed).items():
             self.frequencies[view].update(set(tokens))
             self.lengths[view] += quantised(len(tokens))
 
@@ -102,7 +102,7 @@ def build_collection(
                 if isinstance(item, Problem):
                     report.problems.append(item)
                     continue
-                analysed = d.Analysed(item, compounds)
+                analysed = Analysed(item, compounds)
                 statistics.add(analysed)
                 miner.add(f"{item.title}\n{item.body}")
                 accents.add_compounds(compounds)

@@ -16,14 +16,13 @@ from itertools import pairwise
 from typing import Any
 
 import numpy as np
-from whoosh.query import Or, Phrase
-from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from search import matching, ranking
 from search.analysis import COMPOUND_JOINER
 from search.query import Condition, Plan, TermRef
 from search.text import fold, fold_letters
 from search.typesense_backend import documents as d
+from search.views import phrase_in, quantised
 
 # The view (statistics short name) each Whoosh field of a plan stands for.
 VIEW_OF = d.VIEWS
@@ -34,11 +33,6 @@ def fold_all(syllables: list[str]) -> list[str]:
     (fold works letter by letter, so the result is the same)."""
     folded = fold_letters(" ".join(syllables)).split(" ") if syllables else []
     return [s if s.isascii() else fold(s) for s in folded]
-
-
-def quantised(length: int) -> float:
-    """The field length Whoosh stores (one byte, lossy) and scores with."""
-    return float(byte_to_length(length_to_byte(length))) if length else 0.0
 
 
 @dataclass
@@ -107,11 +101,7 @@ class Candidate:
         return quantised(len(self.words))
 
     def has_phrase(self, view: str, words: list[str]) -> bool:
-        sequence = self.sequence(view)
-        n = len(words)
-        return any(
-            sequence[i : i + n] == words for i in range(len(sequence) - n + 1) if sequence[i] == words[0]
-        )
+        return phrase_in(self.sequence(view), words)
 
 
 @dataclass
@@ -141,9 +131,10 @@ def plan_terms(plan: Plan) -> set[tuple[str, str]]:
 
 
 def phrase_parts(condition: Condition) -> list[tuple[str, list[str]]]:
-    """(view, words) of each phrase a Whoosh condition names."""
-    subqueries = condition.subqueries if isinstance(condition, Or) else [condition]
-    return [(VIEW_OF[q.fieldname], list(q.words)) for q in subqueries if isinstance(q, Phrase)]
+    """(view, words) of each phrase a condition names."""
+    if isinstance(condition, list):
+        return []
+    return [(VIEW_OF[name], list(condition.words)) for name in condition.fields]
 
 
 class Scorer:
