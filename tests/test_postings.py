@@ -1,0 +1,129 @@
+"""The posting store: what the build writes is what a search reads, through partitions,
+segments of successive updates and phrases checked in the stored text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from search import postings
+from search import schema as f
+from search.cli import main
+from search.engine import SearchEngine
+from search.indexer import build_index, update_index
+from search.ingest.article import Article
+from search.postings import PostingStore, PostingWriter, document_terms
+from search.results import SearchRequest
+from search.storage import NoIndex, current_generation, read_meta, write_meta
+from search.views import VIEWS, Analysed
+
+
+def _article(doc_id: str, title: str, body: str) -> Article:
+    return Article(id=doc_id, title=title, body=body)
+
+
+def _export(path: Path, records: list[dict[str, str]]) -> Path:
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    return path
+
+
+def _ids(engine: SearchEngine, query: str) -> list[str]:
+    return [hit.id for hit in engine.search(SearchRequest(query=query, per_page=50)).hits]
+
+
+def test_written_postings_read_back_through_partition_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postings, "_FLUSH_AT", 3)  # every document goes through a flush
+    texts = ["Công đoàn công đoàn", "Giáo viên", "công đoàn giáo viên mới"]
+    writer = PostingWriter(tmp_path, first_doc=7)
+    for i, text in enumerate(texts):
+        assert writer.add(document_terms(Analysed(_article(str(i), "Tin", text), []))) == 7 + i
+    name = writer.finish()
+    assert name == "postings-0001"
+    assert not (tmp_path / f"{name}.partitions").exists()
+    store = PostingStore(tmp_path, size=10)
+    docs, tfs = store.read(f.BODY_FOLDED, "cong")
+    assert docs.tolist() == [7, 9] and tfs.tolist() == [2.0, 1.0]
+    docs, tfs = store.read(f.BODY, "công")
+    assert docs.tolist() == [7, 9]
+    assert store.read(f.BODY, "cong")[0].tolist() == []  # the accented view keeps accents
+    assert store.read(f.PAIRS, "giao_vien")[0].tolist() == [8, 9]
+    assert store.read(f.TITLE_FOLDED, "tin")[0].tolist() == [7, 8, 9]
+    assert store.read(f.BODY_FOLDED, "nothing")[0].tolist() == []
+    # tokens of each view of each document, by document number
+    assert store.lengths(f.BODY).tolist() == [0] * 7 + [4, 2, 5]
+    assert store.lengths(f.PAIRS)[7] == 4  # "tin" + four syllables: four pairs
+    assert len(VIEWS) == 6
+
+
+def test_an_empty_segment_reads_as_no_postings(tmp_path: Path) -> None:
+    PostingWriter(tmp_path, first_doc=0).finish()
+    store = PostingStore(tmp_path, size=0)
+    assert store.read(f.BODY, "công")[0].tolist() == []
+    assert store.lengths(f.BODY).shape == (0,)
+
+
+def test_successive_updates_keep_every_document_on_its_own_postings(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    records = [
+        {"id": "a", "title": "Tin một", "text": "Hội nghị ở Chương Mỹ."},
+        {"id": "b", "title": "Tin hai", "text": "Giáo viên ở Lâm Đồng."},
+        {"id": "c", "title": "Tin ba", "text": "Công nhân ở Phú Xuyên."},
+    ]
+    build_index([_export(tmp_path / "v0.jsonl", records)], index_dir, workers=1)
+    changes = [("a", "Đà Lạt"), ("c", "Mê Linh"), ("a", "Sóc Sơn")]
+    for step, (doc_id, place) in enumerate(changes, start=1):
+        records = [r if r["id"] != doc_id else {**r, "text": f"Hội nghị ở {place}."} for r in records]
+        report = update_index([_export(tmp_path / f"v{step}.jsonl", records)], index_dir, workers=1)
+        assert (report.indexed, report.unchanged) == (1, 2)
+    engine = SearchEngine(index_dir)
+    assert _ids(engine, "sóc sơn") == ["a"]
+    assert _ids(engine, "mê linh") == ["c"]
+    assert _ids(engine, "lâm đồng") == ["b"]
+    for gone in ("chương mỹ", "đà lạt", "phú xuyên"):  # the texts the updates replaced
+        assert _ids(engine, gone) == []
+    assert sorted(_ids(engine, "hội nghị")) == ["a", "c"]
+    assert sorted(_ids(engine, "")) == ["a", "b", "c"]
+    assert len(list(current_generation(index_dir).glob("postings-*.json"))) == 4
+
+
+def test_a_phrase_needs_its_words_together_in_one_field(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    records = [
+        {"id": "together", "title": "Tin", "text": "Dự án nhà công vụ cho giáo viên."},
+        # every pair of the phrase is here, but never the three words in a row
+        {"id": "apart", "title": "Tin", "text": "Nhà công. Công vụ của giáo viên."},
+        {"id": "title", "title": "Nhà công vụ mới", "text": "Giáo viên vui mừng."},
+        {"id": "across", "title": "Xây nhà công", "text": "vụ mới."},
+    ]
+    build_index([_export(tmp_path / "v.jsonl", records)], index_dir, workers=1)
+    engine = SearchEngine(index_dir)
+    assert sorted(_ids(engine, '"nha cong vu"')) == ["title", "together"]
+    assert sorted(_ids(engine, 'giáo viên -"nhà công vụ"')) == ["apart"]
+    assert sorted(_ids(engine, 'giao vien -"nha cong vu"')) == ["apart"]
+
+
+def test_an_index_of_another_schema_version_says_to_rebuild(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    source = _export(tmp_path / "v.jsonl", [{"id": "a", "title": "Tin", "text": "Giáo viên."}])
+    build_index([source], index_dir, workers=1)
+    generation = current_generation(index_dir)
+    write_meta(generation, {**read_meta(generation), "schema_version": f.SCHEMA_VERSION - 1})
+    with pytest.raises(NoIndex, match="rebuild it with: vnsearch index"):
+        SearchEngine(index_dir).search(SearchRequest(query="giáo viên"))
+    result = CliRunner().invoke(main, ["search", "giao vien", "--index", str(index_dir)])
+    assert result.exit_code != 0 and "rebuild it with: vnsearch index" in result.output
+    # an update of such an index is a full rebuild, after which it searches again
+    update_index([source], index_dir, workers=1)
+    assert _ids(SearchEngine(index_dir), "giao vien") == ["a"]
+
+
+def test_term_keys_are_per_view() -> None:
+    assert postings.term_key(f.BODY, "công") != postings.term_key(f.TITLE, "công")
+    keys = document_terms(Analysed(_article("x", "Công", "công"), [])).keys
+    assert len(np.unique(keys)) == len(keys)
