@@ -28,7 +28,7 @@ from search.analysis import COMPOUND_JOINER
 from search.postings import PostingStore
 from search.query import Condition, Phrase, Plan, TermRef
 from search.text import fold
-from search.views import FOLDED, SOURCE_FIELD, phrase_in, quantised_all, view_tokens
+from search.views import FOLDED, SOURCE_FIELD, has_phrase, phrase_pattern, quantised_all
 
 # Document numbers (as np.intp: numpy converts any other index type on every use, which
 # made scattering a list into the scores 2-3 times slower), BM25 of the term in each.
@@ -159,10 +159,14 @@ class Retriever:
             for ref in condition:
                 mask[self.postings(ref.field, ref.text)[0]] = True
             return mask
+        words = list(condition.words)
+        pattern = phrase_pattern(words)
         for doc in self._phrase_candidates(condition):
             stored = searcher.stored_fields(int(doc))
-            texts = (view_tokens(view, stored.get(SOURCE_FIELD[view], "")) for view in condition.fields)
-            mask[doc] = any(phrase_in(tokens, list(condition.words)) for tokens in texts)
+            mask[doc] = any(
+                has_phrase(view, stored.get(SOURCE_FIELD[view], ""), words, pattern)
+                for view in condition.fields
+            )
         return mask
 
     def _phrase_candidates(self, phrase: Phrase) -> np.ndarray:

@@ -12,6 +12,7 @@ One definition for both backends: the Whoosh backend turns them into posting lis
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from itertools import pairwise
 
@@ -21,7 +22,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from search import schema as f
 from search.analysis import COMPOUND_JOINER, syllable_texts
 from search.ingest.article import Article
-from search.text import fold, has_diacritics
+from search.text import fold, fold_letters, has_diacritics
 
 # Every scored view, in the order the posting store keeps their lengths.
 VIEWS = (f.TITLE, f.TITLE_FOLDED, f.BODY, f.BODY_FOLDED, f.WORDS, f.PAIRS)
@@ -83,8 +84,22 @@ SOURCE_FIELD = {f.TITLE: f.TITLE, f.TITLE_FOLDED: f.TITLE, f.BODY: f.BODY, f.BOD
 FOLDED = frozenset({f.TITLE_FOLDED, f.BODY_FOLDED})
 
 
-def view_tokens(view: str, text: str) -> list[str]:
-    """The tokens of a syllable view (``title``, ``title_fold``, ``body``, ``body_fold``)
-    of a stored text, as :class:`Analysed` makes them."""
-    syllables = syllable_texts(text)
-    return [fold(s) for s in syllables] if view in FOLDED else syllables
+def phrase_pattern(words: list[str]) -> re.Pattern[str]:
+    """Whole tokens ``words``, one after another with only separators between them (what
+    lies between two syllables that stand side by side: spaces, punctuation)."""
+    between = r"[\W_]+"
+    return re.compile(rf"(?<![^\W_]){between.join(re.escape(w) for w in words)}(?![^\W_])")
+
+
+def has_phrase(view: str, text: str, words: list[str], pattern: re.Pattern[str]) -> bool:
+    """Whether the stored (normalised) ``text`` has ``words`` (lowercased tokens of a
+    syllable view, with their :func:`phrase_pattern`) one after another in ``view``.
+    Searched in the text as the view sees it, folded letter for letter or lowercased,
+    without tokenizing it; only a phrase with digits, where "1.000" is one token and
+    "a0.5" two, is checked against the tokens where the pattern matched."""
+    if pattern.search(fold_letters(text) if view in FOLDED else text.lower()) is None:
+        return False
+    if not any(ch.isdigit() for word in words for ch in word):
+        return True
+    tokens = syllable_texts(text)
+    return phrase_in([fold(t) for t in tokens] if view in FOLDED else tokens, words)

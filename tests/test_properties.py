@@ -8,18 +8,24 @@ from html import unescape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from search import schema as f
 from search.abbreviations import Abbreviations
-from search.analysis import folded_analyzer, syllable_analyzer
+from search.analysis import folded_analyzer, syllable_analyzer, syllable_texts
 from search.highlight import mark_all, marks_for
 from search.query import parse, plan
 from search.text import FOLD_LETTERS, fold, fold_letters, normalize
+from search.views import has_phrase, phrase_in, phrase_pattern
 
 VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵĐ"
 text_strategy = st.text(
     alphabet=st.one_of(st.sampled_from(VIETNAMESE + ' -"*?:^~[]()&|!\n\t'), st.characters()),
     max_size=200,
 )
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(
+    max_examples=int(__import__("os").environ.get("HYPOTHESIS_EXAMPLES", 150)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @FAST
@@ -90,3 +96,28 @@ def test_marks_wrap_whole_syllables_that_fold_to_a_query_syllable(text: str, que
     for marked in html.split("<mark>")[1:]:
         word = unescape(marked.split("</mark>", 1)[0])
         assert fold(word.lower()) in query
+
+
+PHRASE_LETTERS = "aăâbcdđeêoôơuưàáảãạồốổỗộờớởỡợừứửữựĐ"
+
+
+@FAST
+@given(
+    st.text(alphabet=st.sampled_from(PHRASE_LETTERS + PHRASE_LETTERS.upper() + "019 ,.-_\n"), max_size=60),
+    st.data(),
+)
+def test_phrase_search_in_the_text_agrees_with_the_tokens(text: str, data: st.DataObject) -> None:
+    """A phrase is found in a stored text exactly when its words are consecutive tokens
+    of the view (the check retrieval makes without tokenizing the text)."""
+    text = normalize(text)
+    for view in (f.BODY, f.BODY_FOLDED):
+        tokens = syllable_texts(text)
+        tokens = [fold(t) for t in tokens] if view == f.BODY_FOLDED else tokens
+        if tokens and data.draw(st.booleans()):  # a run of the text's own tokens
+            start = data.draw(st.integers(0, len(tokens) - 1))
+            words = tokens[start : start + data.draw(st.integers(1, 3))]
+        else:  # or any words
+            words = data.draw(
+                st.lists(st.sampled_from([*tokens, "a", "đ", "d", "ơ", "1"]), min_size=1, max_size=3)
+            )
+        assert has_phrase(view, text, words, phrase_pattern(words)) == phrase_in(tokens, words)
