@@ -1,15 +1,15 @@
 """Vietnamese analysis as Whoosh compositions: ``Tokenizer | Filter | Filter``.
 
-Three views of a text, each a field of the index:
-
 * ``syllable_analyzer``: accented, lowercased syllables (recall, phrases, exact accents);
 * ``folded_analyzer``: the same syllables without diacritics ("chuong my" finds "Chương Mỹ");
 * ``compound_analyzer``: multi-syllable words found by pyvi, folded and joined with "_"
-  ("giao_vien"), a precision signal for ranking.
+  ("giao_vien"), a precision signal for ranking; it analyses queries.
 
 All three normalise first (NFC, one tone-mark placement, real đ), so composed and
 decomposed input give the same tokens; offsets are into the normalised text, which is
-what the index stores for display.
+what the index stores for display. The indexer makes the same syllables with
+:func:`syllable_texts` (no token object per syllable) into the views of
+:mod:`search.views`; the analyzers are the reference it is tested against.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ from typing import Any
 from whoosh.analysis import (
     Filter,
     LowercaseFilter,
-    ShingleFilter,
-    SpaceSeparatedTokenizer,
     Token,
     Tokenizer,
 )
@@ -119,19 +117,6 @@ def folded_analyzer() -> Any:
 def compound_analyzer() -> Any:
     """Segments with pyvi: used on queries, and on any text given to the compound view."""
     return CompoundTokenizer() | LowercaseFilter() | FoldFilter()
-
-
-def pair_analyzer() -> Any:
-    """Adjacent folded syllables joined ("lao_dong"): a cheap proximity view, so that
-    query syllables standing together in a document score as a pair."""
-    return SyllableTokenizer() | LowercaseFilter() | FoldFilter() | ShingleFilter(2, COMPOUND_JOINER)
-
-
-def presegmented_analyzer() -> Any:
-    """The compound view at index time: the indexer segments each article once (in
-    worker processes, see :mod:`search.pipeline`) and passes the compounds it found,
-    space-separated ("Liên_đoàn Lao_động"); the terms equal ``compound_analyzer``'s."""
-    return SpaceSeparatedTokenizer() | LowercaseFilter() | FoldFilter()
 
 
 def syllable_texts(text: str) -> list[str]:

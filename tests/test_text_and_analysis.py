@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import unicodedata
+from itertools import pairwise
 
 import pytest
 
+from search import schema as f
 from search.analysis import compound_analyzer, folded_analyzer, syllable_analyzer
+from search.ingest.article import Article
 from search.segment import segment
 from search.text import fold, has_diacritics, normalize
+from search.views import Analysed
 
 
 @pytest.mark.parametrize(
@@ -101,3 +105,25 @@ def test_segmentation_uses_capitalisation_before_lowercasing() -> None:
 
 def test_analyzer_never_emits_punctuation() -> None:
     assert [t.text for t in syllable_analyzer()("«» — !!! ... “”")] == []
+
+
+@pytest.mark.parametrize(
+    "title, body",
+    [
+        ("Liên đoàn Lao động (LĐLĐ) huyện Chương Mỹ", "Hoà giải 1.000 vụ; ĐOÀN viên « mới »\nxã Đông_Yên"),
+        (unicodedata.normalize("NFD", "Thủy lợi Mê Linh"), "khoẻ, Ðà Lạt 2,5 tỷ covid-19"),
+        ("", "một"),
+    ],
+)
+def test_the_views_the_indexer_makes_are_the_analyzers_tokens(title: str, body: str) -> None:
+    """The indexer tokenizes without Whoosh's token objects; its views must be what the
+    analyzers (with offsets, tested above) emit."""
+    analysed = Analysed(Article(id="x", title=title, body=body), ["Liên_đoàn", "Lao_động"])
+    views = analysed.tokens()
+    assert views[f.TITLE] == [t.text for t in syllable_analyzer()(title)]
+    assert views[f.BODY] == [t.text for t in syllable_analyzer()(body)]
+    assert views[f.TITLE_FOLDED] == [t.text for t in folded_analyzer()(title)]
+    assert views[f.BODY_FOLDED] == [t.text for t in folded_analyzer()(body)]
+    folded = views[f.TITLE_FOLDED] + views[f.BODY_FOLDED]
+    assert views[f.PAIRS] == [f"{a}_{b}" for a, b in pairwise(folded)]
+    assert views[f.WORDS] == ["lien_doan", "lao_dong"]
