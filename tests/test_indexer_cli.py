@@ -14,6 +14,7 @@ from search.engine import SearchEngine
 from search.indexer import build_index
 from search.results import SearchRequest
 from search.storage import RebuildRunning, current_generation, rebuild_lock
+from tests.exports import write_export
 from tests.interrupted import interrupted_after
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -119,11 +120,6 @@ def test_cli_search_without_index_says_how_to_build_one(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def _export(path: Path, records: list[dict[str, str]]) -> Path:
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
-    return path
-
-
 def test_update_adds_changes_and_deletes_without_touching_the_rest(tmp_path: Path) -> None:
     from search.indexer import update_index
 
@@ -133,14 +129,14 @@ def test_update_adds_changes_and_deletes_without_touching_the_rest(tmp_path: Pat
         {"id": "b", "title": "Giáo viên Lâm Đồng", "text": "Nhà công vụ giáo viên."},
         {"id": "c", "title": "Tin sẽ bị xóa", "text": "Bài này sẽ không còn."},
     ]
-    build_index([_export(tmp_path / "v1.jsonl", first)], index_dir, workers=1)
+    build_index([write_export(tmp_path / "v1.jsonl", first)], index_dir, workers=1)
     before = current_generation(index_dir)
     second = [
         first[0],
         {"id": "b", "title": "Giáo viên Lâm Đồng", "text": "Nhà công vụ giáo viên mới xây ở Di Linh."},
         {"id": "d", "title": "Bài mới về Phú Xuyên", "text": "Liên đoàn Lao động huyện Phú Xuyên."},
     ]
-    report = update_index([_export(tmp_path / "v2.jsonl", second)], index_dir, workers=1)
+    report = update_index([write_export(tmp_path / "v2.jsonl", second)], index_dir, workers=1)
     assert (report.indexed, report.unchanged, report.deleted) == (2, 1, 1)
     assert current_generation(index_dir) != before
     engine = SearchEngine(index_dir)

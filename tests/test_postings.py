@@ -3,7 +3,6 @@ segments of successive updates and phrases checked in the stored text."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -20,15 +19,11 @@ from search.postings import PostingStore, PostingWriter, document_terms
 from search.results import SearchRequest
 from search.storage import NoIndex, current_generation, read_meta, write_meta
 from search.views import VIEWS, Analysed
+from tests.exports import write_export
 
 
 def _article(doc_id: str, title: str, body: str) -> Article:
     return Article(id=doc_id, title=title, body=body)
-
-
-def _export(path: Path, records: list[dict[str, str]]) -> Path:
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
-    return path
 
 
 def _ids(engine: SearchEngine, query: str) -> list[str]:
@@ -75,11 +70,11 @@ def test_successive_updates_keep_every_document_on_its_own_postings(tmp_path: Pa
         {"id": "b", "title": "Tin hai", "text": "Giáo viên ở Lâm Đồng."},
         {"id": "c", "title": "Tin ba", "text": "Công nhân ở Phú Xuyên."},
     ]
-    build_index([_export(tmp_path / "v0.jsonl", records)], index_dir, workers=1)
+    build_index([write_export(tmp_path / "v0.jsonl", records)], index_dir, workers=1)
     changes = [("a", "Đà Lạt"), ("c", "Mê Linh"), ("a", "Sóc Sơn")]
     for step, (doc_id, place) in enumerate(changes, start=1):
         records = [r if r["id"] != doc_id else {**r, "text": f"Hội nghị ở {place}."} for r in records]
-        report = update_index([_export(tmp_path / f"v{step}.jsonl", records)], index_dir, workers=1)
+        report = update_index([write_export(tmp_path / f"v{step}.jsonl", records)], index_dir, workers=1)
         assert (report.indexed, report.unchanged) == (1, 2)
     engine = SearchEngine(index_dir)
     assert _ids(engine, "sóc sơn") == ["a"]
@@ -101,7 +96,7 @@ def test_a_phrase_needs_its_words_together_in_one_field(tmp_path: Path) -> None:
         {"id": "title", "title": "Nhà công vụ mới", "text": "Giáo viên vui mừng."},
         {"id": "across", "title": "Xây nhà công", "text": "vụ mới."},
     ]
-    build_index([_export(tmp_path / "v.jsonl", records)], index_dir, workers=1)
+    build_index([write_export(tmp_path / "v.jsonl", records)], index_dir, workers=1)
     engine = SearchEngine(index_dir)
     assert sorted(_ids(engine, '"nha cong vu"')) == ["title", "together"]
     assert sorted(_ids(engine, 'giáo viên -"nhà công vụ"')) == ["apart"]
@@ -110,7 +105,7 @@ def test_a_phrase_needs_its_words_together_in_one_field(tmp_path: Path) -> None:
 
 def test_an_index_of_another_schema_version_says_to_rebuild(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
-    source = _export(tmp_path / "v.jsonl", [{"id": "a", "title": "Tin", "text": "Giáo viên."}])
+    source = write_export(tmp_path / "v.jsonl", [{"id": "a", "title": "Tin", "text": "Giáo viên."}])
     build_index([source], index_dir, workers=1)
     generation = current_generation(index_dir)
     write_meta(generation, {**read_meta(generation), "schema_version": f.SCHEMA_VERSION - 1})

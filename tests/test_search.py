@@ -203,18 +203,16 @@ def test_document_lookup(engine: SearchEngine) -> None:
 
 
 def test_an_empty_text_does_not_spoil_the_scores(tmp_path) -> None:
-    import json
     import math
 
     from search.indexer import build_index
+    from tests.exports import write_export
 
-    export = tmp_path / "export.jsonl"
     records = [
         {"id": "empty", "title": "Chỉ có tiêu đề", "text": ""},
         {"id": "full", "title": "Công đoàn", "text": "Công đoàn cơ sở huyện Chương Mỹ tổ chức hội nghị."},
     ]
-    export.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
-    build_index([export], tmp_path / "index", workers=1)
+    build_index([write_export(tmp_path / "export.jsonl", records)], tmp_path / "index", workers=1)
     hits = SearchEngine(tmp_path / "index").search(SearchRequest(query="công đoàn chương mỹ")).hits
     assert [hit.id for hit in hits] == ["full"]
     assert all(math.isfinite(hit.score) for hit in hits)
