@@ -68,27 +68,38 @@ class Abbreviations:
 
     def __init__(self, pairs: dict[str, str]) -> None:
         self.pairs = dict(pairs)
-        self._by_folded_short = {fold(k): v for k, v in self.pairs.items()}
-        self._by_folded_long = {fold(v): k for k, v in self.pairs.items()}
+        # Per direction: folded form as a tuple of syllables -> (its rank, the other form),
+        # and the lengths of the forms, so a query is matched span by span.
+        self._tables = [
+            self._table({fold(k): v for k, v in self.pairs.items()}),
+            self._table({fold(v): k for k, v in self.pairs.items()}),
+        ]
+
+    @staticmethod
+    def _table(forms: dict[str, str]) -> tuple[dict[tuple[str, ...], tuple[int, list[str]]], set[int]]:
+        table: dict[tuple[str, ...], tuple[int, list[str]]] = {}
+        for rank, (form, other) in enumerate(forms.items()):
+            table.setdefault(tuple(form.split()), (rank, other.split()))
+        return table, {len(key) for key in table}
 
     def __len__(self) -> int:
         return len(self.pairs)
 
     def alternatives(self, syllables: Iterable[str]) -> list[tuple[int, int, list[str]]]:
-        """Spans of the query (start, end) that are one form, with the other form.
+        """Spans of the query (start, end) that are one form, with the other form: short
+        forms first, then long forms, each in the order of the table.
 
         ``syllables`` are the query's lowercased syllables; matching ignores accents.
         """
         folded = [fold(s) for s in syllables]
-        found: list[tuple[int, int, list[str]]] = []
-        for table in (self._by_folded_short, self._by_folded_long):
-            for form, other in table.items():
-                parts = form.split()
-                n = len(parts)
+        found: list[tuple[tuple[int, int, int], tuple[int, int, list[str]]]] = []
+        for direction, (table, lengths) in enumerate(self._tables):
+            for n in lengths:
                 for start in range(len(folded) - n + 1):
-                    if folded[start : start + n] == parts:
-                        found.append((start, start + n, other.split()))
-        return found
+                    hit = table.get(tuple(folded[start : start + n]))
+                    if hit is not None:
+                        found.append(((direction, hit[0], start), (start, start + n, list(hit[1]))))
+        return [span for _order, span in sorted(found, key=lambda item: item[0])]
 
     def save(self, folder: Path) -> None:
         text = json.dumps(self.pairs, ensure_ascii=False, indent=0, sort_keys=True)
