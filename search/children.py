@@ -1,6 +1,6 @@
 """Worker processes of a rebuild die with it.
 
-A rebuild forks helpers (the segmenting pool, Whoosh's sub-writers). If the rebuild is
+A rebuild forks helpers (the segmenting pool's workers). If the rebuild is
 killed (``kill -9``, the out-of-memory killer), orphaned helpers would live on, idle,
 holding memory and the inherited rebuild lock, so that every later rebuild is refused.
 Inside :func:`tied_to_this_process`, every child forked asks Linux to kill it when its

@@ -28,9 +28,9 @@ PREPARE_EVERY_S = 2.0
 
 
 def warm_up(app: Flask) -> bool:
-    """Load the index, the segmenter's model and the most read posting lists, and run
-    one search, before the first reader comes; False when there is no index yet (the
-    app then answers 503 until one is built)."""
+    """Load the index and the segmenter's model, and run one search, before the first
+    reader comes; False when there is no index yet (the app then answers 503 until one
+    is built)."""
     engine = app.extensions[ENGINE_KEY]
     try:
         engine.prepare()
