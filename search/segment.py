@@ -34,9 +34,17 @@ class Word:
 
 @cache
 def _tokenizer() -> Any:
-    """pyvi's tokenizer class; imported lazily because loading its model takes ~1 s."""
+    """pyvi's tokenizer class; imported lazily because loading its model takes ~1 s.
+
+    Unpickling pyvi's model writes it to a temporary file (``/tmp/model*.crfsuite``, 620
+    KB) that is removed only when the model is garbage-collected, which never happens
+    in a process that ends with ``os._exit`` or a signal: every rebuild and server left
+    some behind. The tagger reads the file when it opens, so it is removed then."""
     from pyvi.ViTokenizer import ViTokenizer
 
+    model = ViTokenizer.model
+    model.tagger_  # noqa: B018 (opens the tagger, which reads the model file)
+    model.modelfile.cleanup()
     return ViTokenizer
 
 

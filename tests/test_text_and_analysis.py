@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from itertools import pairwise
 
@@ -127,3 +128,24 @@ def test_the_views_the_indexer_makes_are_the_analyzers_tokens(title: str, body: 
     folded = views[f.TITLE_FOLDED] + views[f.BODY_FOLDED]
     assert views[f.PAIRS] == [f"{a}_{b}" for a, b in pairwise(folded)]
     assert views[f.WORDS] == ["lien_doan", "lao_dong"]
+
+
+def test_loading_the_segmenter_leaves_no_temporary_file(tmp_path) -> None:
+    """pyvi's model is unpickled through a temporary file; a process that loads it (every
+    rebuild and server worker) must not leave it behind, even when it ends abruptly."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os\nfrom search import segment\nsegment.load_model()\n"
+        "print([w.text for w in segment.segment('Liên đoàn Lao động')])\nos._exit(0)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Liên đoàn" in done.stdout
+    assert list(tmp_path.iterdir()) == []
