@@ -4,7 +4,8 @@ Layout of an index folder::
 
     index/
       CURRENT                  name of the generation readers use (replaced atomically)
-      generations/<name>/      a complete Whoosh index + meta.json + abbreviations.json
+      generations/<name>/      a Whoosh index (stored articles), the posting store
+                               (postings-*, see search.postings), meta.json, ...
       .rebuild.lock            held (flock) by the one running rebuild
 
 A rebuild writes a new generation beside the current one and then replaces CURRENT
@@ -96,9 +97,9 @@ def new_generation(index_dir: Path, name: str) -> Path:
 
 
 def clone_generation(source: Path, target: Path) -> None:
-    """Fill ``target`` with a copy of generation ``source`` for an update. Whoosh never
-    rewrites a segment file, so those are hard-linked (instant, no extra disk); the
-    table of contents and side files are copied."""
+    """Fill ``target`` with a copy of generation ``source`` for an update. Neither Whoosh
+    nor the posting store rewrites a segment file, so those are hard-linked (instant, no
+    extra disk); the table of contents and side files are copied."""
     for path in source.iterdir():
         if path.is_dir():
             continue
