@@ -24,9 +24,7 @@ from search.analysis import COMPOUND_JOINER
 from search.indexer import sort_date
 from search.ingest.article import Article
 from search.text import fold, has_diacritics
-from search.views import Analysed, pairs_of
-
-__all__ = ["Analysed", "pairs_of"]
+from search.views import Analysed
 
 TERMS = "terms"
 # Stored token sequences (space-separated): accented syllables of the headline and of

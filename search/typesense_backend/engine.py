@@ -36,6 +36,7 @@ from search.typesense_backend import documents as d
 from search.typesense_backend.cluster import Cluster
 from search.typesense_backend.indexer import META_ID
 from search.typesense_backend.scoring import Candidate, Scorer, Statistics, phrase_parts, plan_terms
+from search.views import pairs_of
 
 CANDIDATES = 200  # documents scored per query (more when a deeper page is asked)
 MAX_TOKENS = 20
@@ -111,7 +112,7 @@ class _Query:
             else:
                 self.exact = False  # three syllables or more: pairs here, positions in Python
                 folded = phrase_parts(phrase)[0][1]
-                self.conditions.append(_has([d.token(p) for p in d.pairs_of(folded)]))
+                self.conditions.append(_has([d.token(p) for p in pairs_of(folded)]))
         for exclusion in plan.exclusions:
             if isinstance(exclusion, list):
                 self.conditions.append(f"{d.TERMS}:!=[{','.join(_token(ref) for ref in exclusion)}]")

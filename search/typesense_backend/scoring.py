@@ -22,7 +22,7 @@ from search.analysis import COMPOUND_JOINER
 from search.query import Condition, Plan, TermRef
 from search.text import fold, fold_letters
 from search.typesense_backend import documents as d
-from search.views import phrase_in, quantised
+from search.views import pairs_of, phrase_in, quantised
 
 # The view (statistics short name) each Whoosh field of a plan stands for.
 VIEW_OF = d.VIEWS
@@ -75,7 +75,7 @@ class Candidate:
             return self.title_folded
         if view == "w":
             return self.words
-        return d.pairs_of(self.title_folded + self.body_folded)
+        return pairs_of(self.title_folded + self.body_folded)
 
     def counts(self, view: str, needed: frozenset[str]) -> Counter[str]:
         """Frequencies of the ``needed`` terms of one view (counted once per view)."""
