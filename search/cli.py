@@ -213,8 +213,7 @@ def _outdated_sources(folder: Path) -> list[str] | None:
     generation = current_generation(folder)
     if backend_name() != "whoosh" or generation is None:
         return None
-    meta = read_meta(generation)
-    return None if meta.get("schema_version") == schema.SCHEMA_VERSION else list(meta.get("sources", []))
+    return None if schema.readable(generation) else list(read_meta(generation).get("sources", []))
 
 
 @main.command("eval")

@@ -112,8 +112,8 @@ class SearchEngine:
     def _generation(self, path: Path) -> _Generation:
         with self._lock:
             if self._shared is None or self._shared.path != path:
-                version = read_meta(path).get("schema_version")
-                if version != f.SCHEMA_VERSION:
+                if not f.readable(path):
+                    version = read_meta(path).get("schema_version")
                     raise NoIndex(
                         f"the index in {self.index_dir} was built by another version of vnsearch "
                         f"(schema {version}, this one reads {f.SCHEMA_VERSION}); "

@@ -24,7 +24,6 @@ from search.storage import (
     current_generation,
     new_generation,
     publish,
-    read_meta,
     rebuild_lock,
     write_meta,
 )
@@ -260,9 +259,7 @@ def update_index(
     sources = list(sources)
     previous = current_generation(index_dir)
     if (
-        previous is None
-        or read_meta(previous).get("schema_version") != f.SCHEMA_VERSION
-        or not (previous / Digests.FILE_NAME).exists()
+        previous is None or not f.readable(previous) or not (previous / Digests.FILE_NAME).exists()
     ):  # nothing to compare with: a rebuild is the faster way
         return build_index(sources, index_dir, progress, memory_mb, workers)
     with rebuild_lock(index_dir), tied_to_this_process():

@@ -48,10 +48,11 @@ _MAX_TF = np.iinfo(_TF).max
 def term_key(view: str, term: str) -> int:
     """The store's key of one term of one view (64 bits of BLAKE2b: with ten million
     distinct terms, the chance that two share a key is about one in 300,000)."""
-    return int.from_bytes(hashlib.blake2b(f"{view}\x1f{term}".encode(), digest_size=8).digest(), "little")
+    return int(_keys(view, [term])[0])
 
 
 def _keys(view: str, terms: list[str]) -> np.ndarray:
+    """The keys of many terms of one view (the one place a key is computed)."""
     prefix = f"{view}\x1f"
     digests = b"".join(hashlib.blake2b((prefix + t).encode(), digest_size=8).digest() for t in terms)
     return np.frombuffer(digests, dtype=_KEY)

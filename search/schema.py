@@ -6,10 +6,20 @@ with numpy far faster than Whoosh writes postings one call at a time."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema
+
+from search.storage import read_meta
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
 SCHEMA_VERSION = 3
+
+
+def readable(generation: Path) -> bool:
+    """Whether ``generation`` was built with this schema (others must be rebuilt)."""
+    return read_meta(generation).get("schema_version") == SCHEMA_VERSION
+
 
 # Field names, shared by the indexer and the query builder.
 ID_FIELD = "id"

@@ -100,7 +100,7 @@ def terms(analysed: Analysed) -> list[str]:
     accented syllables' own tokens."""
     tokens = {token(s) for s in analysed.title_folded + analysed.body_folded}
     tokens.update(token(p) for p in analysed.pairs)
-    tokens.update(accented_token(s) for s in analysed.title + analysed.body if has_diacritics(s))
+    tokens.update(accented_token(s) for s in analysed.accented_syllables())
     return sorted(tokens)
 
 
