@@ -41,24 +41,62 @@ def _expansion_before(text: str, end: int, abbreviation: str) -> str | None:
 
 
 class AbbreviationMiner:
-    """Collects inline definitions over many texts."""
+    """Collects inline definitions over many texts, remembering which document made
+    each, so that an update can forget the definitions of the articles it removes."""
+
+    FILE_NAME = "definitions.tsv"  # document id, abbreviation, expansion: one per definition
 
     def __init__(self) -> None:
-        self._seen: dict[str, Counter[str]] = defaultdict(Counter)
+        self._by_document: dict[str, list[tuple[str, str]]] = {}
 
-    def add(self, text: str) -> None:
+    def add(self, text: str, doc_id: str = "") -> None:
+        """The definitions of one document (replacing what an earlier version of it had)."""
+        found: list[tuple[str, str]] = []
         for match in _DEFINITION.finditer(text):
             abbreviation = match.group(1)
             expansion = _expansion_before(text, match.start(), abbreviation)
             if expansion:
-                self._seen[abbreviation][" ".join(syllable_texts(expansion))] += 1
+                found.append((abbreviation, " ".join(syllable_texts(expansion))))
+        self._by_document.pop(doc_id, None)
+        if found:
+            self._by_document[doc_id] = found
+
+    def forget(self, doc_ids: Iterable[str]) -> None:
+        """Drop what these documents defined (they were deleted or replaced)."""
+        for doc_id in doc_ids:
+            self._by_document.pop(doc_id, None)
 
     def result(self) -> Abbreviations:
+        """Each abbreviation with its most frequent expansion (ties: the first in
+        alphabetical order, so that the answer does not depend on document order)."""
+        seen: dict[str, Counter[str]] = defaultdict(Counter)
+        for definitions in self._by_document.values():
+            for abbreviation, expansion in definitions:
+                seen[abbreviation][expansion] += 1
         pairs: dict[str, str] = {}
-        for abbreviation, expansions in self._seen.items():
-            expansion, _count = expansions.most_common(1)[0]
+        for abbreviation, expansions in seen.items():
+            expansion = min(expansions, key=lambda e: (-expansions[e], e))
             pairs[" ".join(syllable_texts(abbreviation))] = expansion
         return Abbreviations(pairs)
+
+    def save(self, folder: Path) -> None:
+        with (folder / self.FILE_NAME).open("w", encoding="utf-8") as stream:
+            for doc_id, definitions in self._by_document.items():
+                for abbreviation, expansion in definitions:
+                    stream.write(f"{doc_id}\t{abbreviation}\t{expansion}\n")
+
+    @classmethod
+    def load(cls, folder: Path) -> AbbreviationMiner:
+        """What a generation's documents defined (empty for a generation without the file)."""
+        miner = cls()
+        path = folder / cls.FILE_NAME
+        if path.exists():
+            with path.open(encoding="utf-8") as stream:
+                for line in stream:
+                    parts = line.rstrip("\n").split("\t")
+                    if len(parts) == 3:
+                        miner._by_document.setdefault(parts[0], []).append((parts[1], parts[2]))
+        return miner
 
 
 class Abbreviations:

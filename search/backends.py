@@ -21,6 +21,8 @@ class BackendUnavailable(NoIndex):
     """The configured backend cannot be reached or is misconfigured (a message for people).
     A kind of :class:`NoIndex`: whoever reports a missing index reports this too."""
 
+    reason = "unreachable"
+
 
 def backend_name() -> str:
     """``$VNSEARCH_BACKEND`` (default ``whoosh``)."""

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from search.config import INDEX_DIR_VARIABLE, default_index_dir, default_sources
 from search.results import SORTS, BadRequest, SearchRequest
 from search.storage import NoIndex, RebuildRunning
+
+if TYPE_CHECKING:
+    from search.ingest.sources import SourceReader
 
 EXIT_SKIPPED = 3  # the index was built, but some input was skipped
 MAX_PROBLEMS_SHOWN = 20
@@ -60,10 +63,44 @@ def main() -> None:
     """Vietnamese-aware full-text search: build an index, search it, serve it."""
 
 
+MB = 10**6
+BYTES_BAR = (
+    "{desc} {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f}{unit} "
+    "[{elapsed}<{remaining}, {rate_noinv_fmt}{postfix}]"
+)
+
+
 def _progress(items: Iterable[Any]) -> Iterable[Any]:
+    """A bar on stderr: the bytes of the sources read out of their total (so a time
+    left), and the documents so far; only the count when no source can be sized."""
     from tqdm import tqdm
 
+    from search.ingest.sources import SourceReader
+
+    total = items.total() if isinstance(items, SourceReader) else None
+    if isinstance(items, SourceReader) and total:
+        return _bytes_bar(items, total)
     return tqdm(items, unit=" docs", desc="Indexing", file=sys.stderr, mininterval=0.5)
+
+
+def _bytes_bar(reader: SourceReader, total: int) -> Iterator[Any]:
+    """The reader's items, moving a bar of MB read on ``total`` bytes."""
+    from tqdm import tqdm
+
+    with tqdm(
+        total=total,
+        unit=" MB",
+        unit_scale=1 / MB,
+        desc="Indexing",
+        bar_format=BYTES_BAR,
+        file=sys.stderr,
+        mininterval=0.5,
+    ) as bar:
+        for count, item in enumerate(reader, start=1):
+            bar.set_postfix_str(f"{count:,} docs", refresh=False)
+            bar.update(min(reader.position.bytes, total) - bar.n)
+            yield item
+        bar.update(min(reader.position.bytes, total) - bar.n)
 
 
 def rebuild(sources: list[Path], index_dir: Path, show_progress: bool = True, update: bool = False) -> int:

@@ -15,6 +15,7 @@ import threading
 import time
 import weakref
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,22 @@ from search import query as q
 from search import schema as f
 from search.abbreviations import Abbreviations
 from search.backends import backend_name
-from search.results import Document, FacetBucket, Hit, SearchRequest, SearchResult, facet_buckets
+from search.results import (
+    FACETS,
+    Document,
+    FacetValues,
+    Hit,
+    SearchRequest,
+    SearchResult,
+    date_kind,
+    facet_values,
+    faceted,
+)
 from search.retrieval import Retriever
-from search.storage import NoIndex, current_generation, read_meta
+from search.storage import NoIndex, OtherVersion, current_generation, read_meta
+from search.suggest import AccentVocabulary
 
 __all__ = ["NoIndex", "SearchEngine"]
-from search.suggest import AccentVocabulary
 
 
 @dataclass
@@ -75,7 +86,7 @@ def _close_all(searchers: list[Searcher], lock: threading.Lock) -> None:
 
 
 def _split_districts(value: str | None) -> list[str]:
-    return [d for d in (value or "").split(",") if d]
+    return [d for d in (value or "").split(f.VALUE_SEPARATOR) if d]
 
 
 def _year(value: str | None) -> int | None:
@@ -99,6 +110,7 @@ class SearchEngine:
         self.index_dir = Path(index_dir)
         self._local = threading.local()
         self._shared: _Generation | None = None
+        self._loading: dict[Path, Future[_Generation]] = {}  # a generation being opened
         self._lock = threading.Lock()
         self._searchers: list[Searcher] = []  # every thread's, so that close() reaches all
         weakref.finalize(self, _close_all, self._searchers, self._lock)
@@ -109,31 +121,61 @@ class SearchEngine:
         self._local = threading.local()
 
     # -- opening ---------------------------------------------------------------
-    def _generation(self, path: Path) -> _Generation:
+    def _load(self, path: Path) -> _Generation:
+        """Open a generation's shared state (seconds on a large index)."""
+        if not f.readable(path):
+            version = read_meta(path).get("schema_version")
+            raise OtherVersion(
+                f"the index in {self.index_dir} was built by another version of vnsearch "
+                f"(schema {version}, this one reads {f.SCHEMA_VERSION}); "
+                "rebuild it with: vnsearch index"
+            )
+        index = whoosh_index.open_dir(str(path))
+        with index.searcher() as searcher:
+            retriever = Retriever(searcher, path, ranking.K1, ranking.B)
+        return _Generation(path, index, Abbreviations.load(path), AccentVocabulary.load(path), retriever)
+
+    def _open(self, path: Path, loading: Future[_Generation]) -> None:
+        try:
+            generation = self._load(path)
+        except BaseException as error:  # whoever waits for it sees it
+            loading.set_exception(error)
+            return
         with self._lock:
-            if self._shared is None or self._shared.path != path:
-                if not f.readable(path):
-                    version = read_meta(path).get("schema_version")
-                    raise NoIndex(
-                        f"the index in {self.index_dir} was built by another version of vnsearch "
-                        f"(schema {version}, this one reads {f.SCHEMA_VERSION}); "
-                        "rebuild it with: vnsearch index"
-                    )
-                index = whoosh_index.open_dir(str(path))
-                with index.searcher() as searcher:
-                    retriever = Retriever(searcher, path, ranking.K1, ranking.B)
-                self._shared = _Generation(
-                    path, index, Abbreviations.load(path), AccentVocabulary.load(path), retriever
-                )
-            return self._shared
+            self._shared = generation
+        loading.set_result(generation)
+
+    def _generation(self, path: Path, wait: bool = False) -> _Generation:
+        """The shared state of generation ``path``. The thread that first needs a new
+        generation opens it, outside the lock that searches take; meanwhile the other
+        threads keep answering from the previous generation (they wait only when there
+        is none, or with ``wait``). A new generation that cannot be opened does not stop
+        them either."""
+        with self._lock:
+            shared = self._shared
+            if shared is not None and shared.path == path:
+                return shared
+            loading = self._loading.get(path)
+            mine = loading is None
+            if loading is None:
+                loading = self._loading[path] = Future()
+            for other in [p for p in self._loading if p != path]:
+                del self._loading[other]
+        if mine:
+            self._open(path, loading)
+            return loading.result()
+        pending_or_broken = not loading.done() or loading.exception() is not None
+        if shared is not None and not wait and shared.path.is_dir() and pending_or_broken:
+            return shared
+        return loading.result()
 
     def _opened(self) -> _Opened:
         path = current_generation(self.index_dir)
         if path is None:
             raise NoIndex(f"no index in {self.index_dir}; build one with: vnsearch index")
+        generation = self._generation(path)
         opened: _Opened | None = getattr(self._local, "opened", None)
-        if opened is None or opened.generation.path != path or opened.searcher.is_closed:
-            generation = self._generation(path)
+        if opened is None or opened.generation is not generation or opened.searcher.is_closed:
             searcher = generation.index.searcher()
             with self._lock:
                 if opened is not None:
@@ -156,7 +198,7 @@ class SearchEngine:
         if path is None:
             return False
         segment.load_model()
-        self._generation(path)
+        self._generation(path, wait=True)
         return True
 
     def info(self) -> dict[str, Any]:
@@ -174,31 +216,31 @@ class SearchEngine:
 
     # -- searching -------------------------------------------------------------
     @staticmethod
-    def _facets(
-        retriever: Retriever, matched: np.ndarray, request: SearchRequest
-    ) -> dict[str, list[FacetBucket]]:
+    def _facet_counts(
+        retriever: Retriever, matched: np.ndarray, request: SearchRequest, names: tuple[str, ...]
+    ) -> dict[str, dict[str, int]]:
         """Facet counts. Values of one facet combine with OR, facets with AND, so the
         counts of a facet are taken without its own selection (the other values stay
         reachable) but with the other facet's."""
         districts, years = request.districts, tuple(str(y) for y in request.years)
-        selected = {"district": set(districts), "year": set(years)}
         within = {
-            "district": matched & retriever.filter_mask((), years),
-            "year": matched & retriever.filter_mask(districts, ()),
+            "district": lambda: matched & retriever.filter_mask((), years),
+            "year": lambda: matched & retriever.filter_mask(districts, ()),
         }
-        facets: dict[str, list[FacetBucket]] = {}
-        for name, facet in retriever.facets.items():
-            facets[name] = facet_buckets(name, facet.counts(within[name]), selected[name])
-        return facets
+        return {name: retriever.facets[name].counts(within[name]()) for name in names}
+
+    def _matched(self, opened: _Opened, request: SearchRequest) -> tuple[q.ParsedQuery, Any, Any]:
+        parsed = q.parse(request.query)
+        plan = q.plan(parsed, opened.abbreviations)
+        scores, matched = opened.retriever.evaluate(opened.searcher, plan)
+        return parsed, scores, matched
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Ranked, highlighted, faceted results for one request."""
         started = time.perf_counter()
         opened = self._opened()
         retriever = opened.retriever
-        parsed = q.parse(request.query)
-        plan = q.plan(parsed, opened.abbreviations)
-        scores, matched = retriever.evaluate(opened.searcher, plan)
+        parsed, scores, matched = self._matched(opened, request)
         selected = matched & retriever.filter_mask(request.districts, tuple(str(y) for y in request.years))
         candidates = np.flatnonzero(selected)
         ranked = request.sort == "relevance" and not parsed.is_empty
@@ -209,14 +251,24 @@ class SearchEngine:
         hits = [
             self._hit(opened.searcher, int(d), float(scores[d]) if ranked else None, marks) for d in docnums
         ]
+        facets, distinct = faceted(self._facet_counts(retriever, matched, request, FACETS), request)
         return SearchResult(
             request=request,
             total=len(candidates),
             took_ms=(time.perf_counter() - started) * 1000,
             hits=hits,
-            facets=self._facets(retriever, matched, request),
+            facets=facets,
+            facet_values=distinct,
             suggestion=opened.accents.suggest(request.query) if not parsed.is_empty else None,
         )
+
+    def facet(self, request: SearchRequest, name: str, facet_query: str) -> FacetValues:
+        """One facet's values under the search ``request`` that contain ``facet_query``
+        (accent-insensitive), the most frequent first, at most ``request.facet_size``."""
+        opened = self._opened()
+        _parsed, _scores, matched = self._matched(opened, request)
+        counts = self._facet_counts(opened.retriever, matched, request, (name,))[name]
+        return facet_values(name, counts, request, facet_query)
 
     @staticmethod
     def _hit(searcher: Searcher, docnum: int, score: float | None, marks: highlight.Marks) -> Hit:
@@ -231,6 +283,7 @@ class SearchEngine:
             year=_year(stored.get(f.YEAR)),
             date=stored.get("date_iso"),
             score=round(score, 4) if score is not None else None,
+            date_kind=date_kind(stored.get("date_iso"), _year(stored.get(f.YEAR))),
         )
 
     def rank(self, query_text: str, limit: int) -> list[tuple[str, float]]:

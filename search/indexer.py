@@ -10,15 +10,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
 
 from search import schema as f
-from search.abbreviations import AbbreviationMiner, Abbreviations
+from search.abbreviations import AbbreviationMiner
 from search.children import tied_to_this_process
 from search.ingest.article import Article, Problem, Unchanged
 from search.ingest.sources import read_sources
 from search.pipeline import IndexedArticle, index_terms, segmented
-from search.postings import PostingWriter
+from search.postings import PostingWriter, merge_segments, segment_names
 from search.storage import (
     clone_generation,
     current_generation,
@@ -49,22 +50,6 @@ class BuildReport:
         return len(self.problems)
 
 
-UNKNOWN_DATE = datetime(1900, 1, 1)
-
-
-def sort_date(article: Article) -> datetime:
-    """When to place the article in a newest-first list: its date; else the start of
-    its (inferred) year; else after everything dated."""
-    when = article.date
-    if isinstance(when, datetime):
-        return when
-    if when is not None:
-        return datetime(when.year, when.month, when.day)
-    if article.year is not None:
-        return datetime(article.year, 1, 1)
-    return UNKNOWN_DATE
-
-
 def document_fields(article: Article) -> dict[str, Any]:
     """The Whoosh document of one article (its postings go to the posting store)."""
     doc: dict[str, Any] = {
@@ -76,10 +61,10 @@ def document_fields(article: Article) -> dict[str, Any]:
         "url": article.url,
     }
     if article.districts:
-        doc[f.DISTRICT] = ",".join(article.districts)
+        doc[f.DISTRICT] = f.VALUE_SEPARATOR.join(article.districts)
     if article.year is not None:
         doc[f.YEAR] = str(article.year)
-    doc[f.SORT_DATE] = sort_date(article)
+    doc[f.SORT_DATE] = article.sort_key
     return doc
 
 
@@ -128,7 +113,7 @@ class _Build:
                     continue
                 add(**document_fields(item))
                 postings.add(indexed.terms)
-                self.miner.add(f"{item.title}\n{item.body}")
+                self.miner.add(f"{item.title}\n{item.body}", item.id)
                 self.accents.add_compounds(indexed.compounds)
                 self.accents.add_accented(indexed.accented)
                 self.digests.known[item.id] = item.fingerprint
@@ -150,11 +135,10 @@ def _finish(
 ) -> BuildReport:
     """Save the generation's side files and metadata, and make it current."""
     report = build.report
-    abbreviations = build.miner.result()
+    abbreviations = build.miner.result()  # what the live documents define
     accents = build.accents
-    if previous is not None:  # an update keeps what the earlier generations learned
-        abbreviations = Abbreviations({**Abbreviations.load(previous).pairs, **abbreviations.pairs})
     abbreviations.save(building)
+    build.miner.save(building)
     with index.reader() as reader:
         documents = reader.doc_count()
     vocabulary = accents.result(min_count=2 if report.indexed >= 1000 else 1)
@@ -202,6 +186,43 @@ def _check_numbering(index: Any, first_doc: int, build: _Build, building: Path) 
             raise LostDocuments(
                 f"the new index holds {reader.doc_count_all()} document numbers where "
                 f"{expected} were expected; the previous index is unchanged"
+            )
+
+
+# An update appends a segment and only marks replaced documents deleted; past either
+# of these, the generation is compacted into one segment of live documents.
+COMPACT_AT_SEGMENTS = 8
+COMPACT_AT_DELETED = 0.25  # of all document numbers, and at least ...
+COMPACT_AT_DELETED_MIN = 50  # ... this many (a few deleted of a small index cost nothing)
+
+
+def compaction_due(index: Any, building: Path) -> bool:
+    with index.reader() as reader:
+        deleted, size = reader.doc_count_all() - reader.doc_count(), reader.doc_count_all()
+    if len(segment_names(building)) > COMPACT_AT_SEGMENTS:
+        return True
+    return deleted >= COMPACT_AT_DELETED_MIN and deleted > COMPACT_AT_DELETED * size
+
+
+def compact(index: Any, building: Path, sample: int = 1000) -> None:
+    """Merge the generation's Whoosh segments and posting-store segments into one each,
+    without deleted documents. Whoosh renumbers the live documents in order; the store
+    is renumbered the same way, and a sample of documents is checked to prove it."""
+    with index.reader() as reader:
+        live = np.zeros(reader.doc_count_all(), dtype=bool)
+        live[list(reader.all_doc_ids())] = True
+        old = np.flatnonzero(live)
+        checked = old[np.linspace(0, len(old) - 1, min(sample, len(old))).astype(np.intp)]
+        expected = [reader.stored_fields(int(d))[f.ID_FIELD] for d in checked]
+    index.optimize()
+    merge_segments(building, live)
+    renumbered = np.cumsum(live)[checked] - 1
+    with index.reader() as reader:
+        found = [reader.stored_fields(int(d))[f.ID_FIELD] for d in renumbered]
+        if reader.doc_count_all() != len(old) or found != expected:
+            shutil.rmtree(building, ignore_errors=True)
+            raise LostDocuments(
+                "compacting the index renumbered its documents unexpectedly; the previous index is unchanged"
             )
 
 
@@ -268,7 +289,7 @@ def update_index(
         clone_generation(previous, building)
         index = whoosh_index.open_dir(str(building))
         old = Digests.load(previous)
-        build = _Build(BuildReport(), Digests(dict(old.known)))
+        build = _Build(BuildReport(), Digests(dict(old.known)), AbbreviationMiner.load(previous))
         seen: set[str] = set()
 
         def changed(items: Iterable[Any]) -> Iterable[Any]:
@@ -292,8 +313,11 @@ def update_index(
         for doc_id in gone:
             writer.delete_by_term(f.ID_FIELD, doc_id)
             del build.digests.known[doc_id]
+        build.miner.forget(gone)
         build.report.deleted = len(gone)
         postings.finish()
         writer.commit(merge=False)  # a merge would renumber the documents the store has
         _check_numbering(index, first_doc, build, building)
+        if compaction_due(index, building):
+            compact(index, building)
         return _finish(build, index, building, index_dir, sources, started, previous)

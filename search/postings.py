@@ -125,6 +125,22 @@ class PostingWriter:
             self._flush()
         return doc
 
+    def add_lengths(self, lengths: np.ndarray) -> None:
+        """Append documents by their view lengths (views x documents) only; their
+        postings come through :meth:`add_postings` (a merge)."""
+        self._lengths.extend(map(tuple, lengths.T.tolist()))
+        self.count += lengths.shape[1]
+
+    def add_postings(self, keys: np.ndarray, docs: np.ndarray, tfs: np.ndarray) -> None:
+        """Append postings of documents added by :meth:`add_lengths`, in document order."""
+        buffer_keys, buffer_docs, buffer_tfs = self._buffer
+        buffer_keys.append(keys)
+        buffer_docs.append(docs.astype(_DOC))
+        buffer_tfs.append(tfs)
+        self._buffered += len(keys)
+        if self._buffered >= _FLUSH_AT:
+            self._flush()
+
     def _partition_files(self) -> list[tuple[BinaryIO, BinaryIO, BinaryIO]]:
         if not self._files:
             for p in range(1 << _PARTITION_BITS):
@@ -184,6 +200,40 @@ class PostingWriter:
         shutil.rmtree(self._work, ignore_errors=True)
 
 
+_MERGE_CHUNK = 1 << 16  # terms of a segment copied at a time by a merge
+
+
+def merge_segments(folder: Path, live: np.ndarray) -> str:
+    """Rewrite all segments of the store in ``folder`` as one that holds the ``live``
+    documents only, renumbered in order (as Whoosh renumbers them when it merges)."""
+    names = segment_names(folder)
+    renumber = (np.cumsum(live) - 1).astype(_DOC)
+    writer = PostingWriter(folder, first_doc=0)
+    try:
+        for name in names:
+            segment = _Segment(folder, name)
+            span = slice(segment.first_doc, segment.first_doc + segment.documents)
+            writer.add_lengths(segment.lengths[:, live[span]])
+            docs = np.memmap(folder / f"{name}.docs", dtype=_DOC, mode="r") if segment.postings else None
+            tfs = np.memmap(folder / f"{name}.tfs", dtype=_TF, mode="r") if segment.postings else None
+            for first in range(0, len(segment.keys), _MERGE_CHUNK):
+                last = min(first + _MERGE_CHUNK, len(segment.keys))
+                start, end = int(segment.starts[first]), int(segment.starts[last])
+                keys = np.repeat(segment.keys[first:last], np.diff(segment.starts[first : last + 1]))
+                chunk_docs = np.asarray(docs[start:end])  # type: ignore[index]
+                keep = live[chunk_docs]
+                chunk_tfs = np.asarray(tfs[start:end])  # type: ignore[index]
+                writer.add_postings(keys[keep], renumber[chunk_docs[keep]], chunk_tfs[keep])
+        merged = writer.finish()
+    except BaseException:
+        writer.cancel()
+        raise
+    for name in names:
+        for suffix in (".keys.npy", ".starts.npy", ".docs", ".tfs", ".lengths.npy", ".json"):
+            (folder / f"{name}{suffix}").unlink(missing_ok=True)
+    return merged
+
+
 def _close(*descriptors: int) -> None:
     for descriptor in descriptors:
         os.close(descriptor)
@@ -195,6 +245,7 @@ class _Segment:
         meta = json.loads(Path(f"{base}.json").read_text(encoding="utf-8"))
         self.first_doc: int = meta["first_doc"]
         self.documents: int = meta["documents"]
+        self.postings: int = meta.get("postings", 0)
         # Memory-mapped: a lookup touches a few pages, never the whole table.
         self.keys = np.load(f"{base}.keys.npy", mmap_mode="r")
         self.starts = np.load(f"{base}.starts.npy", mmap_mode="r")

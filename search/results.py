@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+from search.text import fold
 
 Sort = Literal["relevance", "date"]
 SORTS: tuple[Sort, ...] = ("relevance", "date")
 MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 1000
+DEFAULT_FACET_SIZE = 10
+MAX_FACET_SIZE = 1000
+FACETS = ("district", "year")
+DateKind = Literal["published", "inferred"]
 
 
 class BadRequest(ValueError):
@@ -23,12 +29,15 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     sort: Sort = "relevance"
+    facet_size: int = DEFAULT_FACET_SIZE  # values per facet: the most frequent, and the selected
 
     def __post_init__(self) -> None:
         if self.page < 1:
             raise BadRequest("page must be 1 or more")
         if not 1 <= self.per_page <= MAX_PER_PAGE:
             raise BadRequest(f"per_page must be between 1 and {MAX_PER_PAGE}")
+        if not 1 <= self.facet_size <= MAX_FACET_SIZE:
+            raise BadRequest(f"facet_size must be between 1 and {MAX_FACET_SIZE}")
         if self.sort not in SORTS:
             raise BadRequest(f"sort must be one of: {', '.join(SORTS)}")
         if len(self.query) > MAX_QUERY_CHARS:
@@ -46,6 +55,7 @@ class Hit:
     date: str | None
     score: float | None  # None when sorted by date
     title_html: str = ""  # the title, escaped, with matches in <mark>
+    date_kind: DateKind | None = None  # is ``date`` the publication date, or ``year`` a guess?
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -65,15 +75,72 @@ class FacetBucket:
         return {"value": self.value, "count": self.count, "selected": self.selected}
 
 
-def facet_buckets(name: str, counts: dict[str, int], selected: set[str]) -> list[FacetBucket]:
-    """A facet's buckets: every value counted, and every selected one (even at 0, so it
-    can be unselected); years newest first, other facets by count, then by name."""
-    buckets = [FacetBucket(v, counts.get(v, 0), v in selected) for v in set(counts) | selected]
+def date_kind(date_iso: str | None, year: int | None) -> DateKind | None:
+    """Whether a document's date is its publication date, or only its year was inferred."""
+    if date_iso:
+        return "published"
+    return "inferred" if year is not None else None
+
+
+def facet_buckets(
+    name: str, counts: dict[str, int], selected: set[str], size: int = MAX_FACET_SIZE
+) -> list[FacetBucket]:
+    """A facet's buckets: the ``size`` most frequent values (ties by name), and every
+    selected one even beyond them or at 0 (so it can be unselected); years are shown
+    newest first, other facets by count, then by name."""
+    top = sorted(counts, key=lambda v: (-counts[v], v))[:size]
+    shown = dict.fromkeys([*top, *sorted(selected)])
+    buckets = [FacetBucket(v, counts.get(v, 0), v in selected) for v in shown]
     if name == "year":
         buckets.sort(key=lambda b: b.value, reverse=True)
     else:
         buckets.sort(key=lambda b: (-b.count, b.value))
     return buckets
+
+
+def matching_values(counts: dict[str, int], facet_query: str) -> dict[str, int]:
+    """The values whose name contains ``facet_query``, accents and case ignored
+    ("chau thanh" finds "Châu Thành, Tiền Giang")."""
+    wanted = " ".join(fold(facet_query.lower()).split())
+    return {v: n for v, n in counts.items() if wanted in " ".join(fold(v.lower()).split())}
+
+
+def faceted(
+    counts: dict[str, dict[str, int]], request: SearchRequest
+) -> tuple[dict[str, list[FacetBucket]], dict[str, int]]:
+    """Each facet's buckets as a search answers them (at most ``request.facet_size``
+    values, and the selected ones), and how many distinct values each has."""
+    selected = {"district": set(request.districts), "year": {str(y) for y in request.years}}
+    buckets = {name: facet_buckets(name, counts[name], selected[name], request.facet_size) for name in FACETS}
+    return buckets, {name: len(counts[name]) for name in FACETS}
+
+
+def facet_values(name: str, counts: dict[str, int], request: SearchRequest, facet_query: str) -> FacetValues:
+    """The answer of ``/api/facets/<name>``: values matching ``facet_query`` (selected or
+    not), the most frequent first."""
+    selected = set(request.districts) if name == "district" else {str(y) for y in request.years}
+    found = matching_values(counts, facet_query)
+    chosen = sorted(found, key=lambda v: (-found[v], v))[: request.facet_size]
+    values = [FacetBucket(v, found[v], v in selected) for v in chosen]
+    return FacetValues(name, facet_query, values, len(found))
+
+
+@dataclass(frozen=True)
+class FacetValues:
+    """The answer of ``/api/facets/<name>``: one facet's values under a search."""
+
+    facet: str
+    facet_query: str
+    values: list[FacetBucket]
+    total: int  # distinct values that match ``facet_query`` (``values`` holds at most facet_size)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "facet": self.facet,
+            "facet_q": self.facet_query,
+            "values": [b.to_json() for b in self.values],
+            "total": self.total,
+        }
 
 
 @dataclass(frozen=True)
@@ -84,6 +151,7 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, list[FacetBucket]]
     suggestion: str | None = None
+    facet_values: dict[str, int] = field(default_factory=dict)  # distinct values of each facet
 
     @property
     def pages(self) -> int:
@@ -99,6 +167,7 @@ class SearchResult:
             "took_ms": round(self.took_ms, 2),
             "hits": [hit.to_json() for hit in self.hits],
             "facets": {name: [b.to_json() for b in buckets] for name, buckets in self.facets.items()},
+            "facet_values": self.facet_values,
             "suggestion": self.suggestion,
         }
 

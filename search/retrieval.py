@@ -83,6 +83,16 @@ class Facet:
         return result
 
 
+def _id_ranks(reader: Any, size: int) -> np.ndarray:
+    """Each document's place in the order of ids: the tie-breaker of every sort, the
+    same after an update as after a rebuild, and the same on the Typesense backend."""
+    ids = reader.column_reader(f.ID_FIELD)
+    order = np.argsort(np.array([ids[i] for i in range(size)], dtype=object), kind="stable")
+    ranks = np.empty(size, dtype=np.int64)
+    ranks[order] = np.arange(size)
+    return ranks
+
+
 class Retriever:
     """Per index generation: document statistics, facets and cached postings."""
 
@@ -101,10 +111,11 @@ class Retriever:
         self._lock = threading.Lock()
         self.cache = PostingCache()
         self.facets = {"district": self._facet(reader, f.DISTRICT), "year": self._facet(reader, f.YEAR)}
-        dates = reader.column_reader(f.SORT_DATE, translate=False)
+        dates = reader.column_reader(f.SORT_DATE, translate=True)
         self.sort_date = np.fromiter(
             (dates[i] or 0 for i in range(self.size)), dtype=np.int64, count=self.size
         )
+        self.id_rank = _id_ranks(reader, self.size)
 
     def _facet(self, reader: Any, name: str) -> Facet:
         values: list[str] = []
@@ -128,13 +139,18 @@ class Retriever:
             return self._lengths[view], self._average[view] or 1.0
 
     def postings(self, view: str, text: str) -> Postings:
-        """The documents that have the term, and its BM25 in each of them (computed once:
-        within a generation, nothing it depends on changes)."""
+        """The live documents that have the term, and its BM25 in each of them (computed
+        once: within a generation, nothing it depends on changes). Deleted documents are
+        left out before anything is counted, so that scores after an update are those of
+        a rebuild of the same articles."""
         key = (view, text)
         found = self.cache.get(key)
         if found is not None:
             return found
         ids, tfs = self.store.read(view, text)
+        if self.documents < self.size:  # an update deleted some: they count for nothing
+            alive = self.live[ids]
+            ids, tfs = ids[alive], tfs[alive]
         if len(ids):
             lengths, average = self._view_lengths(view)
             term_idf = ranking.idf(len(ids), self.documents)
@@ -205,15 +221,19 @@ class Retriever:
             mask &= self.facets["year"].mask(years, self.size)
         return mask
 
-    @staticmethod
-    def top(candidates: np.ndarray, keys: np.ndarray, start: int, stop: int) -> np.ndarray:
-        """Document numbers ``start:stop`` of ``candidates`` by descending ``keys``
-        (ties by document number), selecting before sorting."""
+    def top(self, candidates: np.ndarray, keys: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """Document numbers ``start:stop`` of ``candidates`` by descending ``keys``, ties
+        by id: one total order, so that pages neither repeat nor skip a document, and
+        an update orders them as a rebuild would. Selects before sorting."""
         if stop <= 0 or len(candidates) == 0:
             return candidates[:0]
         values = keys[candidates]
         if stop < len(candidates):
-            keep = np.argpartition(-values, stop - 1)[:stop]
-            candidates, values = candidates[keep], values[keep]
-        order = np.lexsort((candidates, -values))
+            threshold = np.partition(values, len(values) - stop)[len(values) - stop]
+            above = values > threshold
+            at = np.flatnonzero(values == threshold)  # of these, the first ids fill the page
+            at = at[np.argsort(self.id_rank[candidates[at]], kind="stable")[: stop - int(above.sum())]]
+            above[at] = True
+            candidates, values = candidates[above], values[above]
+        order = np.lexsort((self.id_rank[candidates], -values))
         return candidates[order][start:stop]

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema
+from whoosh.analysis import RegexTokenizer
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from search.storage import read_meta
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def readable(generation: Path) -> bool:
@@ -31,19 +32,22 @@ BODY_FOLDED = "body_fold"
 WORDS = "words"  # pyvi compounds of headline and text, folded ("giao_vien")
 PAIRS = "pairs"  # adjacent folded syllables of headline and text ("lao_dong")
 DISTRICT = "district"
+# Between the values of a multi-valued facet in its field: a value may hold a comma
+# ("Châu Thành, Tiền Giang").
+VALUE_SEPARATOR = "\n"
 YEAR = "year"
-SORT_DATE = "sort_date"  # publication date; else 1 January of the year; else long ago
+SORT_DATE = "sort_date"  # Article.sort_key: publication date, else the inferred year, else last
 
 
 def build_schema() -> Schema:
     return Schema(
         **{
-            ID_FIELD: ID(stored=True, unique=True),
+            ID_FIELD: ID(stored=True, unique=True, sortable=True),  # sortable: ties break by id
             TITLE: STORED(),
             BODY: STORED(),
-            DISTRICT: KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
+            DISTRICT: TEXT(analyzer=RegexTokenizer(r"[^\n]+"), stored=True, phrase=False),
             YEAR: KEYWORD(stored=True, scorable=False),
-            SORT_DATE: DATETIME(sortable=True),
+            SORT_DATE: NUMERIC(bits=64, sortable=True),
             "date_iso": STORED(),
             "author": STORED(),
             "url": STORED(),

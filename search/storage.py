@@ -36,7 +36,16 @@ class RebuildRunning(RuntimeError):
 
 
 class NoIndex(RuntimeError):
-    """The folder holds no built index yet."""
+    """Nothing can be served: no index has been built yet. The message says why and
+    names the command that mends it; ``reason`` says which kind of trouble it is."""
+
+    reason = "no index"
+
+
+class OtherVersion(NoIndex):
+    """The index was built by another version of vnsearch (another schema)."""
+
+    reason = "other version"
 
 
 def current_generation(index_dir: Path) -> Path | None:

@@ -24,8 +24,8 @@ ALL_IDS = {
     "003_9116d0a3ed22fadd",
     "004_9b8927cfa1a53773",
 }
-RESULT_KEYS = {"query", "total", "page", "per_page", "took_ms", "hits", "facets", "suggestion"}
-HIT_KEYS = {"id", "title", "snippet", "url", "district", "year", "date", "score"}
+RESULT_KEYS = {"query", "total", "page", "per_page", "took_ms", "hits", "facets", "facet_values", "suggestion"}
+HIT_KEYS = {"id", "title", "snippet", "url", "district", "year", "date", "score", "date_kind"}
 BUCKET_KEYS = {"value", "count", "selected"}
 DOCUMENT_KEYS = {"id", "title", "body", "url", "district", "year", "date", "author"}
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options")

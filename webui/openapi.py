@@ -24,6 +24,7 @@ COMPONENTS = {  # nested schemas first, so they keep these names
     "FacetBucket": schemas.FacetBucketSchema,
     "Facets": schemas.FacetsSchema,
     "SearchResult": schemas.SearchResultSchema,
+    "FacetValues": schemas.FacetValuesSchema,
     "Document": schemas.DocumentSchema,
     "ErrorDetail": schemas.ErrorDetailSchema,
     "Error": schemas.ErrorSchema,

@@ -8,12 +8,13 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from search.results import BadRequest, SearchRequest
-from webui.schemas import SearchArgsSchema
+from webui.schemas import FacetArgsSchema, SearchArgsSchema
 
 LIST_PARAMS = ("district", "year")
-SCALAR_PARAMS = ("q", "page", "per_page", "sort")
+SCALAR_PARAMS = ("q", "page", "per_page", "sort", "facet_size", "facet_q")
 
 _SCHEMA = SearchArgsSchema()
+_FACET_SCHEMA = FacetArgsSchema()
 
 
 class InvalidParameter(BadRequest):
@@ -47,13 +48,15 @@ def _raw(args: MultiDict[str, str]) -> dict[str, Any]:
     return raw
 
 
-def parse_search_args(args: MultiDict[str, str]) -> SearchRequest:
-    """A validated request; raises :class:`~search.results.BadRequest` with a readable message."""
+def _load(schema: SearchArgsSchema, args: MultiDict[str, str]) -> dict[str, Any]:
     try:
-        data = _SCHEMA.load(_raw(args))
+        return schema.load(_raw(args))
     except ValidationError as error:
         name, messages = next(iter(error.normalized_messages().items()))
         raise InvalidParameter(str(name), _first_message(messages)) from None
+
+
+def _request(data: dict[str, Any]) -> SearchRequest:
     return SearchRequest(
         query=data["q"],
         districts=tuple(dict.fromkeys(d.strip() for d in data["district"])),
@@ -61,4 +64,16 @@ def parse_search_args(args: MultiDict[str, str]) -> SearchRequest:
         page=data["page"],
         per_page=data["per_page"],
         sort=data["sort"],
+        facet_size=data["facet_size"],
     )
+
+
+def parse_search_args(args: MultiDict[str, str]) -> SearchRequest:
+    """A validated request; raises :class:`~search.results.BadRequest` with a readable message."""
+    return _request(_load(_SCHEMA, args))
+
+
+def parse_facet_args(args: MultiDict[str, str]) -> tuple[SearchRequest, str]:
+    """The search a facet's values are counted under, and the text to find among them."""
+    data = _load(_FACET_SCHEMA, args)
+    return _request(data), data["facet_q"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from search.results import MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS
+from search.results import DEFAULT_FACET_SIZE, MAX_FACET_SIZE, MAX_PER_PAGE, MAX_QUERY_CHARS, SORTS
 
 MAX_PAGE = 1000
 MIN_YEAR, MAX_YEAR = 1, 9999
@@ -44,6 +44,21 @@ class SearchArgsSchema(Schema):
         validate=validate.OneOf(SORTS),
         metadata={"description": "relevance (default) or date (newest first)."},
     )
+    facet_size = fields.Integer(
+        load_default=DEFAULT_FACET_SIZE,
+        validate=validate.Range(1, MAX_FACET_SIZE),
+        metadata={"description": "Values per facet: the most frequent, plus every selected one."},
+    )
+
+
+class FacetArgsSchema(SearchArgsSchema):
+    """Query-string parameters of ``/api/facets/<name>``: the search's, and the text to find."""
+
+    facet_q = fields.String(
+        load_default="",
+        validate=validate.Length(max=200),
+        metadata={"description": 'Part of a value, accents optional ("chau thanh" finds "Châu Thành").'},
+    )
 
 
 class ResponseSchema(Schema):
@@ -70,6 +85,15 @@ class HitSchema(ResponseSchema):
     score = fields.Float(
         required=True, allow_none=True, metadata={"description": "null when sorted by date."}
     )
+    date_kind = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(["published", "inferred"]),
+        metadata={
+            "description": "published: `date` is the publication date; inferred: there is no date "
+            "and `year` was inferred from the text; null: neither is known."
+        },
+    )
 
 
 class FacetBucketSchema(ResponseSchema):
@@ -91,8 +115,23 @@ class SearchResultSchema(ResponseSchema):
     took_ms = fields.Float(required=True)
     hits = fields.List(fields.Nested(HitSchema), required=True)
     facets = fields.Nested(FacetsSchema, required=True)
+    facet_values = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "How many distinct values each facet has under this search."},
+    )
     suggestion = fields.String(
         required=True, allow_none=True, metadata={"description": "A better spelling of the query, or null."}
+    )
+
+
+class FacetValuesSchema(ResponseSchema):
+    facet = fields.String(required=True)
+    facet_q = fields.String(required=True)
+    values = fields.List(fields.Nested(FacetBucketSchema), required=True)
+    total = fields.Integer(
+        required=True, metadata={"description": "Distinct values containing facet_q (values: the first)."}
     )
 
 

@@ -14,12 +14,12 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from search.engine import SearchEngine
-from search.results import MAX_QUERY_CHARS, SearchResult
+from search.results import FACETS, MAX_QUERY_CHARS, SearchResult
 from webui.formatting import safe_link
 from webui.openapi import build_spec, documented, error_body, json_body
-from webui.params import InvalidParameter, parse_search_args
+from webui.params import InvalidParameter, parse_facet_args, parse_search_args
 from webui.presenter import present
-from webui.schemas import SearchArgsSchema
+from webui.schemas import FacetArgsSchema, SearchArgsSchema
 
 ENGINE_KEY = "vnsearch.engine"
 SPEC_KEY = "vnsearch.openapi"
@@ -77,11 +77,33 @@ def article_page(doc_id: str) -> str:
     responses={
         "200": json_body("The results page", "SearchResult"),
         "400": error_body("A parameter is invalid (the message says which)"),
-        "503": error_body("No index has been built yet"),
+        "503": error_body("No index can be served (the message says why)"),
     },
 )
 def api_search() -> Response:
     return jsonify(run_search(request.args).to_json())
+
+
+@api.get("/api/facets/<name>")
+@documented(
+    summary="Find facet values",
+    description="The values of one facet (`district` or `year`) that contain `facet_q`, accents and "
+    "case ignored, with their counts under the search the other parameters describe (as in "
+    "/api/search: a facet's counts ignore its own selection), the most frequent first; at most "
+    "`facet_size`.",
+    parameters=[{"in": "query", "schema": FacetArgsSchema}],
+    responses={
+        "200": json_body("The matching values", "FacetValues"),
+        "400": error_body("A parameter is invalid (the message says which)"),
+        "404": error_body("No such facet"),
+        "503": error_body("No index can be served (the message says why)"),
+    },
+)
+def api_facet(name: str) -> Response:
+    if name not in FACETS:
+        abort(404, description=f"no facet {name!r}; the facets are: {', '.join(FACETS)}")
+    search_request, facet_query = parse_facet_args(request.args)
+    return jsonify(engine().facet(search_request, name, facet_query).to_json())
 
 
 @api.get("/api/documents/<path:doc_id>")
@@ -91,7 +113,7 @@ def api_search() -> Response:
     responses={
         "200": json_body("The article", "Document"),
         "404": error_body("No article has this id"),
-        "503": error_body("No index has been built yet"),
+        "503": error_body("No index can be served (the message says why)"),
     },
 )
 def api_document(doc_id: str) -> Response:

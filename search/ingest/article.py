@@ -6,6 +6,12 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+_EPOCH = datetime(1, 1, 1)
+
+
+def _seconds(when: datetime) -> int:
+    return int((when - _EPOCH).total_seconds())
+
 
 @dataclass(frozen=True)
 class Article:
@@ -25,6 +31,21 @@ class Article:
     def date_iso(self) -> str | None:
         """``2020-08-31T21:06:00`` or ``2020-08-31``; None when unknown."""
         return self.date.isoformat() if self.date else None
+
+    @property
+    def sort_key(self) -> int:
+        """Where the article goes in a newest-first list, on both backends: by its
+        publication date; an inferred year after every dated article of that year
+        (and before the year before); undated and yearless articles last."""
+        if self.date is not None:
+            when = self.date
+            if not isinstance(when, datetime):
+                when = datetime(when.year, when.month, when.day)
+            return _seconds(when) * 2 + 1
+        if self.year is not None:
+            return _seconds(datetime(self.year, 1, 1)) * 2
+        return 0
+
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 Everything is streamed: one file or one line at a time, so memory stays flat however
 large the source. Broken input is reported as a :class:`Problem` and skipped.
+:func:`read_sources` also tells how many bytes of the sources it has read, for a
+progress bar.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,20 @@ Known = Mapping[str, str] | None
 # An article is a few kB; a multi-megabyte "article" is a dump or a mistake, and
 # segmenting it would stall the rebuild for minutes.
 MAX_ARTICLE_BYTES = 2 * 2**20
+
+
+@dataclass
+class Position:
+    """Bytes of the sources read so far; a reader moves it on before yielding an item."""
+
+    bytes: int = 0
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _too_large(size: int) -> str:
@@ -124,36 +141,49 @@ def _record_id(record: Any) -> str | None:
     return value.strip() if value else None
 
 
-def read_jsonl(path: Path, known: Known = None) -> Iterator[Located]:
-    """Articles of a .jsonl or .jsonl.gz file with their line numbers, one at a time."""
-    opener = gzip.open if path.name.endswith(".gz") else open
+def _parsed(lines: Iterable[bytes], where: str, known: Known) -> Iterator[Located]:
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        if len(raw) > MAX_ARTICLE_BYTES:
+            yield Problem(where, number, _too_large(len(raw))), where, number
+            continue
+        try:
+            record = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            yield Problem(where, number, "not UTF-8"), where, number
+            continue
+        except json.JSONDecodeError as error:
+            yield Problem(where, number, f"bad JSON ({error.msg})"), where, number
+            continue
+        digest = fingerprint(raw.strip())
+        doc_id = _record_id(record)
+        if known is not None and doc_id and known.get(doc_id) == digest:
+            yield Unchanged(doc_id), where, number
+            continue
+        result = article_from_record(record)
+        if isinstance(result, str):
+            yield Problem(where, number, result), where, number
+        else:
+            yield replace(result, fingerprint=digest), where, number
+
+
+def read_jsonl(path: Path, known: Known = None, position: Position | None = None) -> Iterator[Located]:
+    """Articles of a .jsonl or .jsonl.gz file with their line numbers, one at a time.
+    ``position`` follows the offset in the file: for .gz, the compressed bytes read."""
     where = str(path)
+    start = position.bytes if position is not None else 0
     try:
-        with opener(path, "rb") as stream:
-            for number, raw in enumerate(stream, start=1):
-                if not raw.strip():
-                    continue
-                if len(raw) > MAX_ARTICLE_BYTES:
-                    yield Problem(where, number, _too_large(len(raw))), where, number
-                    continue
-                try:
-                    record = json.loads(raw.decode("utf-8"))
-                except UnicodeDecodeError:
-                    yield Problem(where, number, "not UTF-8"), where, number
-                    continue
-                except json.JSONDecodeError as error:
-                    yield Problem(where, number, f"bad JSON ({error.msg})"), where, number
-                    continue
-                digest = fingerprint(raw.strip())
-                doc_id = _record_id(record)
-                if known is not None and doc_id and known.get(doc_id) == digest:
-                    yield Unchanged(doc_id), where, number
-                    continue
-                result = article_from_record(record)
-                if isinstance(result, str):
-                    yield Problem(where, number, result), where, number
-                else:
-                    yield replace(result, fingerprint=digest), where, number
+        with open(path, "rb") as file:
+            tracked = position if position is not None and file.seekable() else None
+            gzipped = path.name.endswith(".gz")
+            with gzip.GzipFile(fileobj=file, mode="rb") if gzipped else nullcontext(file) as stream:
+                for located in _parsed(stream, where, known):
+                    if tracked is not None:
+                        tracked.bytes = start + file.tell()
+                    yield located
+            if tracked is not None:
+                tracked.bytes = start + file.tell()
     except (OSError, EOFError, gzip.BadGzipFile) as error:
         yield Problem(where, None, f"cannot read: {error}"), where, None
 
@@ -162,17 +192,24 @@ def _is_jsonl(path: Path) -> bool:
     return path.name.endswith((".jsonl", ".jsonl.gz"))
 
 
-def read_source(source: Path, known: Known = None) -> Iterator[Located]:
+def _text_page(path: Path, known: Known, position: Position | None) -> Item:
+    item = read_text_page(path, known)
+    if position is not None:
+        position.bytes += _file_size(path)
+    return item
+
+
+def read_source(source: Path, known: Known = None, position: Position | None = None) -> Iterator[Located]:
     """All articles of one source with where they came from: a folder of .txt pages,
-    one .txt page, or a JSONL file."""
+    one .txt page, or a JSONL file. ``position`` is moved on by the bytes read."""
     if source.is_dir():
         for path in sorted(source.iterdir()):
             if path.suffix == ".txt" and path.is_file():
-                yield read_text_page(path, known), str(path), None
+                yield _text_page(path, known, position), str(path), None
     elif _is_jsonl(source):
-        yield from read_jsonl(source, known)
+        yield from read_jsonl(source, known, position)
     elif source.suffix == ".txt" and source.is_file():
-        yield read_text_page(source, known), str(source), None
+        yield _text_page(source, known, position), str(source), None
     elif not source.exists():
         yield Problem(str(source), None, "no such file or folder"), str(source), None
     else:
@@ -180,16 +217,60 @@ def read_source(source: Path, known: Known = None) -> Iterator[Located]:
         yield Problem(str(source), None, reason), str(source), None
 
 
-def read_sources(sources: Iterable[Path], known: Known = None) -> Iterator[Item]:
+def source_size(source: Path) -> int | None:
+    """The bytes :func:`read_source` reads from ``source`` (a folder: its .txt pages), or
+    None when that cannot be known: a missing source, a pipe, not a source at all."""
+    try:
+        if source.is_dir():
+            return sum(_file_size(p) for p in source.iterdir() if p.suffix == ".txt" and p.is_file())
+    except OSError:
+        return None
+    if (_is_jsonl(source) or source.suffix == ".txt") and source.is_file():
+        return _file_size(source)
+    return None
+
+
+class SourceReader(Iterator[Item]):
+    """The items of :func:`read_sources`, and how far reading has come: ``position.bytes``
+    of the sources that :meth:`total` could size, out of that total."""
+
+    def __init__(self, sources: Iterable[Path], known: Known = None) -> None:
+        self.sources = list(sources)
+        self.position = Position()
+        self._sizes: list[int | None] | None = None
+        self._items = self._read(known)
+
+    def total(self) -> int | None:
+        """Bytes of the sources that can be sized, None if none can. Ask before reading:
+        only the sources started after the first call are followed."""
+        if self._sizes is None:
+            self._sizes = [source_size(source) for source in self.sources]
+        sized = [size for size in self._sizes if size is not None]
+        return sum(sized) if sized else None
+
+    def __next__(self) -> Item:
+        return next(self._items)
+
+    def close(self) -> None:
+        """Stop reading and close the open file, as a generator's ``close`` does."""
+        self._items.close()
+
+    def _read(self, known: Known) -> Iterator[Item]:
+        seen: set[str] = set()
+        for number, source in enumerate(self.sources):
+            sized = self._sizes is not None and self._sizes[number] is not None
+            for item, where, line in read_source(source, known, self.position if sized else None):
+                if isinstance(item, (Article, Unchanged)):
+                    if item.id in seen:
+                        yield Problem(where, line, f"duplicate id {item.id!r} skipped")
+                        continue
+                    seen.add(item.id)
+                yield item
+
+
+def read_sources(sources: Iterable[Path], known: Known = None) -> SourceReader:
     """Articles of all sources in order; a repeated id is reported and skipped. With
     ``known`` (id -> fingerprint of the indexed input), input that has not changed is
-    not parsed again but yielded as :class:`Unchanged`."""
-    seen: set[str] = set()
-    for source in sources:
-        for item, where, line in read_source(source, known):
-            if isinstance(item, (Article, Unchanged)):
-                if item.id in seen:
-                    yield Problem(where, line, f"duplicate id {item.id!r} skipped")
-                    continue
-                seen.add(item.id)
-            yield item
+    not parsed again but yielded as :class:`Unchanged`. The reader also tells how many
+    bytes it has read (:class:`SourceReader`)."""
+    return SourceReader(sources, known)

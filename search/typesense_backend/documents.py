@@ -16,12 +16,10 @@ the display fields are stored in a second collection, looked up by id.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from search import schema as f
 from search.analysis import COMPOUND_JOINER
-from search.indexer import sort_date
 from search.ingest.article import Article
 from search.text import fold, has_diacritics
 from search.views import Analysed
@@ -43,7 +41,6 @@ VIEWS = {
     f.PAIRS: "p",
 }
 _PLAIN = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
-EPOCH = datetime(1970, 1, 1)
 
 
 def token(term: str) -> str:
@@ -59,10 +56,6 @@ def folded_token(syllable: str) -> str:
 def accented_token(syllable: str) -> str:
     """An accented syllable's own token; one without diacritics is its folded token."""
     return "__" + syllable.encode("utf-8").hex() if has_diacritics(syllable) else token(syllable)
-
-
-def seconds(when: datetime) -> int:
-    return int((when - EPOCH).total_seconds())
 
 
 def schema(name: str) -> dict[str, Any]:
@@ -117,7 +110,7 @@ def documents(article: Article, analysed: Analysed, seq: int) -> tuple[dict[str,
         "id": article.id,
         "seq": seq,
         TERMS: terms(analysed),
-        f.SORT_DATE: seconds(sort_date(article)),
+        f.SORT_DATE: article.sort_key,
     }
     content: dict[str, Any] = {
         "id": article.id,

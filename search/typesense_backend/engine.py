@@ -29,7 +29,17 @@ from search import highlight, ranking, segment
 from search import query as q
 from search import schema as f
 from search.abbreviations import Abbreviations
-from search.results import Document, FacetBucket, Hit, SearchRequest, SearchResult, facet_buckets
+from search.results import (
+    FACETS,
+    Document,
+    FacetValues,
+    Hit,
+    SearchRequest,
+    SearchResult,
+    date_kind,
+    facet_values,
+    faceted,
+)
 from search.storage import NoIndex
 from search.suggest import AccentVocabulary
 from search.typesense_backend import documents as d
@@ -383,18 +393,17 @@ class TypesenseEngine:
         return searches
 
     @staticmethod
-    def _buckets(facet_results: list[dict[str, Any]], request: SearchRequest) -> dict[str, list[FacetBucket]]:
-        selected = {"district": set(request.districts), "year": {str(y) for y in request.years}}
-        facets: dict[str, list[FacetBucket]] = {}
+    def _counts(facet_results: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+        """Each facet's value counts from the facet searches' results."""
         if len(facet_results) == 1:  # both facets from one search
             facet_results = facet_results * 2
-        for name, result in zip(("district", "year"), facet_results, strict=True):
-            counts: dict[str, int] = {}
+        counts: dict[str, dict[str, int]] = {}
+        for name, result in zip(FACETS, facet_results, strict=True):
+            counts[name] = {}
             for facet in result.get("facet_counts", []):
                 if facet["field_name"] == name:
-                    counts.update({c["value"]: int(c["count"]) for c in facet["counts"] if c["count"]})
-            facets[name] = facet_buckets(name, counts, selected[name])
-        return facets
+                    counts[name].update({c["value"]: int(c["count"]) for c in facet["counts"] if c["count"]})
+        return counts
 
     # -- searching -----------------------------------------------------------------------
     def _ranked(
@@ -438,12 +447,14 @@ class TypesenseEngine:
             page = [(hit["document"]["id"], None) for hit in hits]
         stored = self._stored(generation, [doc_id for doc_id, _ in page], DISPLAY_FIELDS)
         hits = [self._hit(stored[doc_id], score, query.marks) for doc_id, score in page if doc_id in stored]
+        facets, distinct = faceted(self._counts(facet_results), request)
         return SearchResult(
             request=request,
             total=total,
             took_ms=(time.perf_counter() - started) * 1000,
             hits=hits,
-            facets=self._buckets(facet_results, request),
+            facets=facets,
+            facet_values=distinct,
             suggestion=generation.accents.suggest(request.query) if not query.parsed.is_empty else None,
         )
 
@@ -460,7 +471,17 @@ class TypesenseEngine:
             year=_year(stored.get(f.YEAR)),
             date=stored.get("date_iso"),
             score=round(score, 4) if score is not None else None,
+            date_kind=date_kind(stored.get("date_iso"), _year(stored.get(f.YEAR))),
         )
+
+    def facet(self, request: SearchRequest, name: str, facet_query: str) -> FacetValues:
+        """One facet's values under the search ``request`` that contain ``facet_query``."""
+        generation = self._generation()
+        query = _Query(request.query, generation.abbreviations)
+        searches = self._facet_searches(generation, query.filters, request)
+        counted = self.cluster.multi_search(searches)
+        counts = self._counts(counted[1:] or counted[:1])
+        return facet_values(name, counts[name], request, facet_query)
 
     def rank(self, query_text: str, limit: int) -> list[tuple[str, float]]:
         """Just the ranking: (id, score) of the best ``limit`` documents, no snippets."""

@@ -104,7 +104,7 @@ def build_collection(
                     continue
                 analysed = Analysed(item, compounds)
                 statistics.add(analysed)
-                miner.add(f"{item.title}\n{item.body}")
+                miner.add(f"{item.title}\n{item.body}", item.id)
                 accents.add_compounds(compounds)
                 report.indexed += 1
                 yield d.documents(item, analysed, report.indexed)
