@@ -284,7 +284,12 @@ def test_openapi_document(client: FlaskClient) -> None:
     assert spec["info"]["title"] and spec["info"]["version"]
     operation = spec["paths"]["/api/search"]["get"]
     names = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
-    assert names == {"q", "district", "year", "page", "per_page", "sort"}
+    assert names == {"q", "district", "year", "page", "per_page", "sort", "facet_size"}
+    facet = spec["paths"]["/api/facets/{name}"]["get"]
+    assert {p["name"] for p in facet["parameters"] if p["in"] == "query"} == names | {"facet_q"}
+    assert facet["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/FacetValues"
+    }
     district = next(p for p in operation["parameters"] if p["name"] == "district")
     assert district["schema"]["type"] == "array"
     assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
