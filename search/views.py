@@ -6,8 +6,8 @@ One definition for both backends: the Whoosh backend turns them into posting lis
 * ``title`` / ``body``: accented, lowercased syllables (exact accents);
 * ``title_fold`` / ``body_fold``: the same without diacritics ("chuong my");
 * ``words``: pyvi's multi-syllable words, folded and joined ("giao_vien");
-* ``pairs``: adjacent folded syllables of headline and text ("lao_dong"), a cheap
-  proximity signal.
+* ``pairs``: adjacent folded syllables of the headline, and of the text ("lao_dong"),
+  a cheap proximity signal and the index of two-syllable phrases.
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ class Analysed:
         self.words = [fold(c.lower()) for c in compounds]
         self.title_folded = [fold(s) for s in self.title]
         self.body_folded = [fold(s) for s in self.body]
-        self.pairs = pairs_of(self.title_folded + self.body_folded)
+        # no pair across the headline's end: a phrase never spans headline and text
+        self.pairs = pairs_of(self.title_folded) + pairs_of(self.body_folded)
 
     def tokens(self) -> dict[str, list[str]]:
         """View (field name) -> its tokens, with repeats, in :data:`VIEWS` order."""

@@ -58,6 +58,9 @@ def accented_token(syllable: str) -> str:
     return "__" + syllable.encode("utf-8").hex() if has_diacritics(syllable) else token(syllable)
 
 
+SORT_ID = "sort_id"  # the id again: Typesense cannot sort by ``id`` itself
+
+
 def schema(name: str) -> dict[str, Any]:
     """The collection of articles. Fields not listed are stored but not indexed."""
     return {
@@ -68,6 +71,7 @@ def schema(name: str) -> dict[str, Any]:
             {"name": f.YEAR, "type": "string", "facet": True, "optional": True},
             {"name": f.SORT_DATE, "type": "int64"},
             {"name": "seq", "type": "int32"},
+            {"name": SORT_ID, "type": "string", "sort": True},  # ties of every sort break by id
         ],
         "symbols_to_index": [COMPOUND_JOINER],
         "token_separators": [],
@@ -109,6 +113,7 @@ def documents(article: Article, analysed: Analysed, seq: int) -> tuple[dict[str,
     indexed: dict[str, Any] = {
         "id": article.id,
         "seq": seq,
+        SORT_ID: article.id,
         TERMS: terms(analysed),
         f.SORT_DATE: article.sort_key,
     }

@@ -56,7 +56,6 @@ PAGE = 250  # Typesense's largest page
 SCORING_FIELDS = ",".join(
     [
         "id",
-        "seq",
         d.TITLE_SEQUENCE,
         d.BODY_SEQUENCE,
         d.WORDS_SEQUENCE,
@@ -439,7 +438,7 @@ class TypesenseEngine:
             best = self._ranked(generation, query, filters, first + request.per_page, statistics, total)
             page: list[tuple[str, float | None]] = [(c.id, score) for c, score in best[first:]]
         else:
-            params = {"q": "*", "sort_by": f"{f.SORT_DATE}:desc,seq:asc", "include_fields": "id"}
+            params = {"q": "*", "sort_by": f"{f.SORT_DATE}:desc,{d.SORT_ID}:asc", "include_fields": "id"}
             params.update({"page": request.page, "per_page": request.per_page})
             if filters:
                 params["filter_by"] = _filter(filters)

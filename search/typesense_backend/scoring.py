@@ -40,7 +40,6 @@ class Candidate:
     """One candidate document's token sequences, as stored."""
 
     id: str
-    seq: int
     title: list[str]
     body: list[str]
     words: list[str]
@@ -56,7 +55,6 @@ class Candidate:
         body_folded = doc.get(d.BODY_FOLDED_SEQUENCE)
         return cls(
             id=doc["id"],
-            seq=int(doc.get("seq", 0)),
             title=title,
             body=body,
             words=(doc.get(d.WORDS_SEQUENCE) or "").split(),
@@ -75,7 +73,7 @@ class Candidate:
             return self.title_folded
         if view == "w":
             return self.words
-        return pairs_of(self.title_folded + self.body_folded)
+        return pairs_of(self.title_folded) + pairs_of(self.body_folded)
 
     def counts(self, view: str, needed: frozenset[str]) -> Counter[str]:
         """Frequencies of the ``needed`` terms of one view (counted once per view)."""
@@ -83,8 +81,8 @@ class Candidate:
         if found is None:
             if view == "p":  # pairs as tuples, so the document's pairs are never joined
                 wanted = {tuple(pair.split(COMPOUND_JOINER, 1)): pair for pair in needed}
-                folded = self.title_folded + self.body_folded
-                pairs = Counter(filter(wanted.__contains__, pairwise(folded)))
+                adjacent = [*pairwise(self.title_folded), *pairwise(self.body_folded)]
+                pairs = Counter(filter(wanted.__contains__, adjacent))
                 found = Counter({wanted[pair]: n for pair, n in pairs.items()})
             else:
                 found = Counter(filter(needed.__contains__, self.sequence(view)))
@@ -93,7 +91,7 @@ class Candidate:
 
     def length(self, view: str) -> float:
         if view == "p":
-            return quantised(max(0, len(self.title) + len(self.body) - 1))
+            return quantised(max(0, len(self.title) - 1) + max(0, len(self.body) - 1))
         if view in ("b", "fb"):
             return quantised(len(self.body))
         if view in ("t", "ft"):
@@ -199,8 +197,9 @@ class Scorer:
         return matching.evaluate(plan, self.size, self._add_bm25, self._documents_of)
 
     def ranked(self, plan: Plan, limit: int) -> list[tuple[Candidate, float]]:
-        """The best ``limit`` matching candidates, best first (ties in index order)."""
+        """The best ``limit`` matching candidates, best first (ties by id, as on the
+        Whoosh backend)."""
         scores, matched = self.evaluate(plan)
         chosen = [i for i in range(self.size) if matched[i]]
-        chosen.sort(key=lambda i: (-float(scores[i]), self.candidates[i].seq))
+        chosen.sort(key=lambda i: (-float(scores[i]), self.candidates[i].id))
         return [(self.candidates[i], float(scores[i])) for i in chosen[:limit]]
