@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from search.config import INDEX_DIR_VARIABLE, default_index_dir, default_sources
-from search.results import SORTS, BadRequest, SearchRequest
+from search.results import DEFAULT_FACET_SIZE, SORTS, BadRequest, SearchRequest
 from search.storage import NoIndex, RebuildRunning
 
 if TYPE_CHECKING:
@@ -162,12 +162,15 @@ def _print_readable(data: dict[str, Any]) -> None:
     for number, hit in enumerate(data["hits"], start=first):
         where = ", ".join(hit["district"]) or "-"
         click.echo(f"\n{number}. {hit['title']}  [{hit['id']}]")
-        click.echo(f"   {where} · {hit['date'] or hit['year'] or 'undated'} · score {hit['score']}")
+        when = hit["date"] or (f"{hit['year']} (inferred)" if hit["year"] else "undated")
+        click.echo(f"   {where} · {when} · score {hit['score']}")
         click.echo(f"   {plain(hit['snippet'])}")
     for name, buckets in data["facets"].items():
         if buckets:
-            values = ", ".join(f"{b['value']} ({b['count']})" for b in buckets)
-            click.echo(f"\n{name}: {values}")
+            values = "; ".join(f"{b['value']} ({b['count']})" for b in buckets)
+            hidden = data["facet_values"].get(name, 0) - sum(1 for b in buckets if b["count"])
+            more = f"; ... {hidden} more (--facet-size)" if hidden > 0 else ""
+            click.echo(f"\n{name}: {values}{more}")
 
 
 @main.command("search")
@@ -177,6 +180,13 @@ def _print_readable(data: dict[str, Any]) -> None:
 @click.option("--limit", default=10, show_default=True, type=int, help="Results per page.")
 @click.option("--page", default=1, show_default=True, type=int)
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option(
+    "--facet-size",
+    default=DEFAULT_FACET_SIZE,
+    show_default=True,
+    type=int,
+    help="Values shown per facet: the most frequent, and the selected ones.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON of /api/search.")
 @index_option
 def search_command(
@@ -186,6 +196,7 @@ def search_command(
     limit: int,
     page: int,
     sort: str,
+    facet_size: int,
     as_json: bool,
     index_dir: Path | None,
 ) -> None:
@@ -193,7 +204,7 @@ def search_command(
     from search.engine import SearchEngine
 
     try:
-        request = SearchRequest(query, districts, years, page, limit, sort)  # type: ignore[arg-type]
+        request = SearchRequest(query, districts, years, page, limit, sort, facet_size)  # type: ignore[arg-type]
         data = SearchEngine(_index_dir(index_dir)).search(request).to_json()
     except (BadRequest, NoIndex) as error:
         click.echo(f"Error: {error}", err=True)

@@ -260,3 +260,78 @@ def test_an_origin_not_allowed_cannot_read_the_api(
         assert outcome == "blocked"
     finally:
         context.close()
+
+
+# -- facets at archive scale: more values than fit, found by typing ------------------------------
+MANY_DISTRICTS = [f"Huyện Số {n:02d}" for n in range(1, 24)] + [
+    "Châu Thành, Tiền Giang",
+    "Châu Thành, Bến Tre",
+]
+
+
+@pytest.fixture(scope="module")
+def facet_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server over articles from 25 districts: more than a facet shows at first."""
+    from search.indexer import build_index
+    from tests.exports import write_export
+
+    folder = tmp_path_factory.mktemp("districts")
+    records = [
+        {"id": f"d{i:02d}", "title": f"Tin công đoàn số {i}", "text": "Công đoàn chăm lo.", "district": name}
+        for i, name in enumerate(MANY_DISTRICTS)
+    ]
+    records.append(
+        {"id": "d99", "title": "Tin công đoàn", "text": "Lần nữa.", "district": MANY_DISTRICTS[-1]}
+    )
+    build_index([write_export(folder / "d.jsonl", records)], folder / "index", workers=1)
+    with running_server(folder / "index") as (base, _pid):
+        yield base
+
+
+def test_facet_box_finds_a_district_by_typing_without_accents(facet_server: str, page: Page) -> None:
+    page.goto(facet_server + "?q=cong+doan")
+    district = page.locator("#facet-district")
+    expect(district.locator(".facet-total")).to_have_text("(25)")
+    expect(district.locator(".facet-link:visible")).to_have_count(10)
+    expect(district.get_by_role("link", name="Xem tất cả 25 giá trị")).to_be_visible()
+    district.get_by_placeholder("Tìm địa phương…").press_sequentially("chau thanh", delay=30)
+    found = district.locator(".facet-found-values .facet-link")
+    expect(found).to_have_count(2)
+    expect(district.locator(".facet-link:visible")).to_have_count(2)  # the first values make way
+    expect(found.first).to_contain_text("Châu Thành, Bến Tre")  # the most frequent first
+    expect(district.locator(".facet-found-values .facet-found")).to_have_text("2 giá trị có “chau thanh”")
+    screenshot(page, "facet-find-desktop.png")
+    found.filter(has_text="Tiền Giang").click()
+    page.wait_for_url("**district=*")
+    assert query_of(page.url)["district"] == ["Châu Thành, Tiền Giang"]
+    assert query_of(page.url)["q"] == ["cong doan"]
+    expect(page.locator(".hit")).to_have_count(1)
+    expect(page.locator(".facet-link.selected")).to_contain_text("Châu Thành, Tiền Giang")
+    district.get_by_placeholder("Tìm địa phương…").press_sequentially("xyz", delay=30)
+    expect(district.locator(".facet-found")).to_have_text("0 giá trị có “xyz”")
+    district.get_by_placeholder("Tìm địa phương…").press("Escape")  # back to the first values
+    expect(district.locator(".facet-link:visible")).to_have_count(10)
+
+
+def test_facet_more_and_find_work_without_javascript(facet_server: str, browser: Browser) -> None:
+    context = browser.new_context(viewport=DESKTOP, locale="vi-VN", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(facet_server + "?q=cong+doan")
+        district = page.locator("#facet-district")
+        district.get_by_role("link", name="Xem tất cả 25 giá trị").click()
+        page.wait_for_url("**facet_size=1000*")
+        expect(district.locator(".facet-link:visible")).to_have_count(25)
+        expect(district.get_by_role("link", name="Thu gọn")).to_be_visible()
+        screenshot(page, "facet-all-nojs-desktop.png")
+        district.get_by_placeholder("Tìm địa phương…").fill("chau thanh")
+        district.get_by_role("button", name="Tìm").click()
+        page.wait_for_url("**facet_q=*")
+        expect(district.locator(".facet-link")).to_have_count(2)
+        expect(district.locator(".facet-found")).to_contain_text("2 giá trị có “chau thanh”")
+        district.locator(".facet-link", has_text="Bến Tre").click()
+        expect(page.locator(".hit")).to_have_count(2)
+        assert query_of(page.url)["district"] == ["Châu Thành, Bến Tre"]
+        assert "facet_q" not in query_of(page.url)
+    finally:
+        context.close()

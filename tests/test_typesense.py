@@ -82,6 +82,24 @@ def test_cli_reports_an_unreachable_cluster_in_one_line(monkeypatch: pytest.Monk
         assert "Traceback" not in result.output
 
 
+def test_an_unreachable_cluster_is_a_503_that_says_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    port = free_port()
+    monkeypatch.setenv("VNSEARCH_BACKEND", "typesense")
+    monkeypatch.setenv("VNSEARCH_TYPESENSE_NODES", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("VNSEARCH_TYPESENSE_API_KEY", "x")
+    client = create_app({"TESTING": True, "INDEX_DIR": tmp_path}).test_client()
+    response = client.get("/api/search?q=x")
+    assert response.status_code == 503
+    error = response.get_json()["error"]
+    assert error["reason"] == "unreachable" and "cannot be reached" in error["message"]
+    assert str(port) not in error["message"]  # node addresses stay in the server's log
+    page = client.get("/?q=x")
+    assert page.status_code == 503
+    assert "Không kết nối được máy chủ tìm kiếm" in page.get_data(as_text=True)
+
+
 def test_cli_reports_a_missing_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VNSEARCH_BACKEND", "typesense")
     monkeypatch.setenv("VNSEARCH_TYPESENSE_NODES", "http://127.0.0.1:8108")

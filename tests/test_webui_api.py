@@ -24,7 +24,17 @@ ALL_IDS = {
     "003_9116d0a3ed22fadd",
     "004_9b8927cfa1a53773",
 }
-RESULT_KEYS = {"query", "total", "page", "per_page", "took_ms", "hits", "facets", "facet_values", "suggestion"}
+RESULT_KEYS = {
+    "query",
+    "total",
+    "page",
+    "per_page",
+    "took_ms",
+    "hits",
+    "facets",
+    "facet_values",
+    "suggestion",
+}
 HIT_KEYS = {"id", "title", "snippet", "url", "district", "year", "date", "score", "date_kind"}
 BUCKET_KEYS = {"value", "count", "selected"}
 DOCUMENT_KEYS = {"id", "title", "body", "url", "district", "year", "date", "author"}
@@ -253,6 +263,29 @@ def test_no_index_is_a_503(tmp_path: Path) -> None:
     page = client.get("/?q=x")
     assert page.status_code == 503 and page.mimetype == "text/html"
     assert "Chưa có dữ liệu tìm kiếm" in page.get_data(as_text=True)
+
+
+def test_an_index_of_another_version_is_a_503_that_says_so(tmp_path: Path) -> None:
+    import json
+
+    from search.indexer import build_index
+    from search.storage import current_generation
+    from tests.conftest import SEEDS
+
+    build_index([SEEDS], tmp_path / "index", workers=1)
+    generation = current_generation(tmp_path / "index")
+    assert generation is not None
+    meta = json.loads((generation / "meta.json").read_text(encoding="utf-8"))
+    (generation / "meta.json").write_text(json.dumps({**meta, "schema_version": 1}), encoding="utf-8")
+    client = create_app({"TESTING": True, "INDEX_DIR": tmp_path / "index"}).test_client()
+    response = client.get("/api/search", query_string={"q": "x"})
+    message = assert_json_error(response, 503)
+    assert "another version" in message and "vnsearch index" in message
+    assert response.get_json()["error"]["reason"] == "other version"
+    assert str(tmp_path) not in message  # no server paths in public answers
+    page = client.get("/?q=x")
+    assert page.status_code == 503
+    assert "Chỉ mục cần được xây dựng lại" in page.get_data(as_text=True)
 
 
 # -- documents, health, OpenAPI ---------------------------------------------------------------

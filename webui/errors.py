@@ -12,7 +12,29 @@ from search.engine import NoIndex
 from search.results import BadRequest
 from webui.params import InvalidParameter
 
-NO_INDEX_MESSAGE = "The search index is not built yet; the operator should run: vnsearch index"
+# NoIndex.reason -> the JSON message, and the title and explanation of the 503 page (no
+# paths or node addresses: those go to the server's log)
+UNAVAILABLE_TEXTS = {
+    "no index": (
+        "no index has been built yet; the operator should run: vnsearch index",
+        "Chưa có dữ liệu tìm kiếm",
+        "Chỉ mục tìm kiếm chưa được xây dựng. Người quản trị cần chạy lệnh: vnsearch index",
+    ),
+    "other version": (
+        "the index was built by another version of vnsearch; "
+        "the operator should rebuild it with: vnsearch index",
+        "Chỉ mục cần được xây dựng lại",
+        "Chỉ mục được tạo bởi một phiên bản khác của vnsearch. "
+        "Người quản trị cần xây dựng lại bằng lệnh: vnsearch index",
+    ),
+    "unreachable": (
+        "the search cluster cannot be reached or is misconfigured; the operator should check it "
+        "(the server's log says more)",
+        "Không kết nối được máy chủ tìm kiếm",
+        "Cụm máy chủ tìm kiếm (Typesense) không trả lời hoặc cấu hình sai. "
+        "Người quản trị cần kiểm tra cụm máy chủ và các biến VNSEARCH_TYPESENSE_*.",
+    ),
+}
 
 PARAMETER_LABELS = {
     "q": "Từ khóa tìm kiếm",
@@ -21,6 +43,9 @@ PARAMETER_LABELS = {
     "page": "Số trang",
     "per_page": "Số kết quả mỗi trang",
     "sort": "Cách sắp xếp",
+    "facet_size": "Số giá trị mỗi bộ lọc",
+    "facet_q": "Từ tìm trong bộ lọc",
+    "facet": "Bộ lọc",
 }
 
 # status -> (title, explanation) for the HTML error page
@@ -28,10 +53,6 @@ PAGE_TEXTS = {
     400: ("Yêu cầu không hợp lệ", "Địa chỉ tìm kiếm có tham số không hợp lệ."),
     404: ("Không tìm thấy trang", "Trang hoặc bài viết bạn tìm không tồn tại hoặc đã bị xoá."),
     405: ("Phương thức không được hỗ trợ", "Trang này chỉ hỗ trợ xem (GET)."),
-    503: (
-        "Chưa có dữ liệu tìm kiếm",
-        "Chỉ mục tìm kiếm chưa được xây dựng. Người quản trị cần chạy lệnh: vnsearch index",
-    ),
     500: ("Đã có lỗi xảy ra", "Máy chủ gặp lỗi ngoài dự kiến. Vui lòng thử lại sau."),
 }
 
@@ -41,11 +62,18 @@ def wants_json(path: str) -> bool:
     return path == "/api" or path.startswith("/api/") or path == "/healthz"
 
 
-def error_response(status: int, message: str, detail_vi: str | None = None) -> tuple[Response | str, int]:
+def error_response(
+    status: int, message: str, detail_vi: str | None = None, reason: str | None = None
+) -> tuple[Response | str, int]:
     """The error in the form the requested path speaks."""
     if wants_json(request.path):
-        return jsonify({"error": {"status": status, "message": message}}), status
+        error = {"status": status, "message": message}
+        if reason:
+            error["reason"] = reason
+        return jsonify({"error": error}), status
     title, explanation = PAGE_TEXTS.get(status, PAGE_TEXTS[500] if status >= 500 else PAGE_TEXTS[400])
+    if reason in UNAVAILABLE_TEXTS:
+        _message, title, explanation = UNAVAILABLE_TEXTS[reason]
     html = render_template(
         "error.html", status=status, title=title, explanation=detail_vi or explanation, detail=message
     )
@@ -80,8 +108,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(NoIndex)
     def no_index(error: NoIndex) -> tuple[Response | str, int]:
-        app.logger.warning("no index: %s", error)
-        return error_response(503, NO_INDEX_MESSAGE)
+        app.logger.warning("cannot serve: %s", error)
+        message = UNAVAILABLE_TEXTS.get(error.reason, UNAVAILABLE_TEXTS["no index"])[0]
+        return error_response(503, message, reason=error.reason)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[Response | str, int]:

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from search.results import Hit, SearchRequest, SearchResult
+from search.results import (
+    DEFAULT_FACET_SIZE,
+    MAX_FACET_SIZE,
+    FacetBucket,
+    FacetValues,
+    Hit,
+    SearchRequest,
+    SearchResult,
+)
 from webui import urls
 from webui.formatting import has_diacritics
 
@@ -31,6 +39,17 @@ class FacetView:
     title: str
     visible: list[FacetLink]
     more: list[FacetLink] = field(default_factory=list)
+    values: int = 0  # distinct values under this search (the page shows the first)
+    more_url: str | None = None  # the same page with every value of the facets
+    less_url: str | None = None  # back to the first values
+    expanded: bool = False
+    findable: bool = False  # enough values to offer a box that finds one by typing
+    found_query: str = ""  # the text the values were found by (the box, without JavaScript)
+    clear_found_url: str | None = None
+
+    @property
+    def anchor(self) -> str:
+        return f"facet-{self.name}"
 
 
 @dataclass(frozen=True)
@@ -74,16 +93,47 @@ class SearchPage:
         return bool(self.request.districts or self.request.years)
 
 
-def _facet(name: str, result: SearchResult, base: str) -> FacetView:
-    links = [
-        FacetLink(b.value, b.count, b.selected, urls.toggle_url(result.request, name, b.value, base))
-        for b in result.facets.get(name, [])
+def _links(name: str, buckets: list[FacetBucket], request: SearchRequest, base: str) -> list[FacetLink]:
+    return [
+        FacetLink(b.value, b.count, b.selected, urls.toggle_url(request, name, b.value, base))
+        for b in buckets
     ]
+
+
+def _facet(name: str, result: SearchResult, base: str, found: FacetValues | None) -> FacetView:
+    request = result.request
+    if found is not None and found.facet == name:
+        links = _links(name, found.values, request, base)
+        clear = urls.search_url(request, base) + f"#facet-{name}"
+        return FacetView(
+            name,
+            FACET_TITLES[name],
+            links,
+            values=found.total,
+            findable=True,
+            found_query=found.facet_query,
+            clear_found_url=clear,
+        )
+    links = _links(name, result.facets.get(name, []), request, base)
+    values = result.facet_values.get(name, len(links))
+    shown = sum(1 for link in links if link.count)
+    expanded = request.facet_size > DEFAULT_FACET_SIZE
+    extra = {
+        "values": values,
+        "expanded": expanded,
+        "findable": values > DEFAULT_FACET_SIZE,
+        "more_url": urls.facet_size_url(request, MAX_FACET_SIZE, f"facet-{name}", base)
+        if values > shown and request.facet_size < MAX_FACET_SIZE
+        else None,
+        "less_url": urls.facet_size_url(request, DEFAULT_FACET_SIZE, f"facet-{name}", base)
+        if expanded
+        else None,
+    }
     if len(links) <= FACET_VISIBLE + 2:
-        return FacetView(name, FACET_TITLES[name], links)
+        return FacetView(name, FACET_TITLES[name], links, **extra)
     visible = [link for i, link in enumerate(links) if i < FACET_VISIBLE or link.selected]
     more = [link for i, link in enumerate(links) if i >= FACET_VISIBLE and not link.selected]
-    return FacetView(name, FACET_TITLES[name], visible, more)
+    return FacetView(name, FACET_TITLES[name], visible, more, **extra)
 
 
 def _pages(request: SearchRequest, last: int, base: str) -> list[PageLink]:
@@ -93,8 +143,14 @@ def _pages(request: SearchRequest, last: int, base: str) -> list[PageLink]:
     ]
 
 
-def present(result: SearchResult, base: str = "/", article_base: str = "/articles/") -> SearchPage:
-    """The page's view of ``result``; ``base`` is the search page's path."""
+def present(
+    result: SearchResult,
+    base: str = "/",
+    article_base: str = "/articles/",
+    found: FacetValues | None = None,
+) -> SearchPage:
+    """The page's view of ``result``; ``base`` is the search page's path; ``found``: the
+    values of one facet that the reader looked for by typing (without JavaScript)."""
     request = result.request
     last = result.pages
     suggestion_url = None
@@ -104,7 +160,7 @@ def present(result: SearchResult, base: str = "/", article_base: str = "/article
         result=result,
         request=request,
         hits=[HitView(urls.article_url(h.id, request.query, article_base), h) for h in result.hits],
-        facets=[_facet(name, result, base) for name in FACET_TITLES],
+        facets=[_facet(name, result, base, found) for name in FACET_TITLES],
         pages=_pages(request, last, base) if last > 1 else [],
         prev_url=urls.page_url(request, request.page - 1, base) if 1 < request.page <= last else None,
         next_url=urls.page_url(request, request.page + 1, base) if request.page < last else None,

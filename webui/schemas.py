@@ -149,6 +149,9 @@ class DocumentSchema(ResponseSchema):
 class ErrorDetailSchema(ResponseSchema):
     status = fields.Integer(required=True)
     message = fields.String(required=True)
+    reason = fields.String(
+        metadata={"description": 'On a 503: "no index", "other version" or "unreachable".'}
+    )
 
 
 class ErrorSchema(ResponseSchema):

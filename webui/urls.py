@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import quote, urlencode
 
-from search.results import SearchRequest
+from search.results import DEFAULT_FACET_SIZE, SearchRequest
 from webui.schemas import DEFAULT_PER_PAGE
 
 
@@ -20,6 +20,8 @@ def query_pairs(request: SearchRequest) -> list[tuple[str, str]]:
         pairs.append(("sort", request.sort))
     if request.per_page != DEFAULT_PER_PAGE:
         pairs.append(("per_page", str(request.per_page)))
+    if request.facet_size != DEFAULT_FACET_SIZE:
+        pairs.append(("facet_size", str(request.facet_size)))
     if request.page != 1:
         pairs.append(("page", str(request.page)))
     return pairs
@@ -45,6 +47,11 @@ def toggle_url(request: SearchRequest, facet: str, value: str, base: str = "/") 
     else:
         raise ValueError(f"unknown facet: {facet}")
     return search_url(changed, base)
+
+
+def facet_size_url(request: SearchRequest, size: int, anchor: str, base: str = "/") -> str:
+    """The same page with ``size`` values per facet, scrolled to the facet ``anchor``."""
+    return f"{search_url(replace(request, facet_size=size), base)}#{anchor}"
 
 
 def page_url(request: SearchRequest, page: int, base: str = "/") -> str:

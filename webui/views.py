@@ -41,9 +41,16 @@ def run_search(args: MultiDict[str, str]) -> SearchResult:
 # -- HTML -----------------------------------------------------------------------------
 @pages.get("/")
 def search_page() -> str:
-    result = run_search(request.args)
+    search_request, facet_query = parse_facet_args(request.args)
+    result = engine().search(search_request)
     base = url_for("pages.search_page")
-    view = present(result, base=base, article_base=base + "articles/")
+    found = None
+    if facet_query.strip():  # the facet box, submitted without JavaScript
+        name = request.args.get("facet", "district")
+        if name not in FACETS:
+            raise InvalidParameter("facet", f"choose one of: {', '.join(FACETS)}")
+        found = engine().facet(search_request, name, facet_query)
+    view = present(result, base=base, article_base=base + "articles/", found=found)
     return render_template("search.html", page=view)
 
 
