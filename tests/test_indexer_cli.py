@@ -87,7 +87,8 @@ def test_cli_index_then_search_json(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     data = json.loads(found.output)
     assert set(data) >= {"query", "total", "page", "per_page", "took_ms", "hits", "facets"}
     assert data["hits"][0]["id"] == "000_883de19ce3b78452"
-    assert set(data["hits"][0]) == {"id", "title", "snippet", "url", "district", "year", "date", "score", "date_kind"}
+    hit_keys = {"id", "title", "snippet", "url", "district", "year", "date", "score", "date_kind"}
+    assert set(data["hits"][0]) == hit_keys
     assert data["facets"]["district"][0] == {"value": "Chương Mỹ", "count": 1, "selected": False}
     readable = runner.invoke(main, ["search", "Phú Xuyên", "--district", "Phú Xuyên", "--year", "2020"])
     assert readable.exit_code == 0

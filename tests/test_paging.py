@@ -90,6 +90,7 @@ def test_a_quoted_phrase_never_spans_headline_and_text(tmp_path: Path) -> None:
     ]
     build_index([write_export(tmp_path / "p.jsonl", records)], tmp_path / "index", workers=1)
     engine = SearchEngine(tmp_path / "index")
+
     def found(query: str) -> set[str]:
         return {hit.id for hit in engine.search(SearchRequest(query=query)).hits}
 

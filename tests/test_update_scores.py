@@ -16,10 +16,11 @@ from tests.conftest import SEEDS
 from tests.exports import write_export
 
 QUERIES = ("công đoàn", "phong trào thi đua", "giáo dục", "chuong my", "LĐLĐ", "lao động học sinh")
-SYLLABLES = (
+WORDS = (
     "công đoàn giáo dục phong trào thi đua lao động học sinh giáo viên trường huyện "
     "quận hội nghị năm học cán bộ đoàn viên chăm lo đời sống việc làm Hà Nội Chương Mỹ"
-).split()
+)
+SYLLABLES = WORDS.split()
 
 
 def generated(count: int, seed: int, prefix: str = "g") -> list[dict[str, str]]:
