@@ -41,11 +41,12 @@ class Latency:
     p95: float
     p99: float
     mean: float
+    slowest: float = 0.0
 
     def __str__(self) -> str:
         return (
             f"{self.count} queries: p50 {self.p50:.1f} ms, p95 {self.p95:.1f} ms, "
-            f"p99 {self.p99:.1f} ms, mean {self.mean:.1f} ms"
+            f"p99 {self.p99:.1f} ms, mean {self.mean:.1f} ms, max {self.slowest:.1f} ms"
         )
 
 
@@ -61,6 +62,7 @@ def latency_of(samples_ms: list[float]) -> Latency:
         percentile(samples_ms, 0.95),
         percentile(samples_ms, 0.99),
         statistics.fmean(samples_ms),
+        max(samples_ms),
     )
 
 

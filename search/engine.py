@@ -111,6 +111,7 @@ class SearchEngine:
         self._local = threading.local()
         self._shared: _Generation | None = None
         self._loading: dict[Path, Future[_Generation]] = {}  # a generation being opened
+        self._followed = False  # a background thread calls prepare(): searches never open one
         self._lock = threading.Lock()
         self._searchers: list[Searcher] = []  # every thread's, so that close() reaches all
         weakref.finalize(self, _close_all, self._searchers, self._lock)
@@ -147,13 +148,16 @@ class SearchEngine:
 
     def _generation(self, path: Path, wait: bool = False) -> _Generation:
         """The shared state of generation ``path``. The thread that first needs a new
-        generation opens it, outside the lock that searches take; meanwhile the other
-        threads keep answering from the previous generation (they wait only when there
-        is none, or with ``wait``). A new generation that cannot be opened does not stop
-        them either."""
+        generation opens it (or, when :meth:`follow_in_background` was called, the
+        thread that calls :meth:`prepare`), outside the lock that searches take;
+        meanwhile the other threads keep answering from the previous generation (they
+        wait only when there is none, or with ``wait``). A new generation that cannot be
+        opened does not stop them either."""
         with self._lock:
             shared = self._shared
             if shared is not None and shared.path == path:
+                return shared
+            if self._followed and not wait and shared is not None and shared.path.is_dir():
                 return shared
             loading = self._loading.get(path)
             mine = loading is None
@@ -190,6 +194,12 @@ class SearchEngine:
     def exists(self) -> bool:
         return current_generation(self.index_dir) is not None
 
+    def follow_in_background(self) -> None:
+        """Say that a thread calls :meth:`prepare` every so often (a server does): a new
+        generation is then opened by that thread alone, and searches keep
+        answering from the previous one until it is ready."""
+        self._followed = True
+
     def prepare(self) -> bool:
         """Load the current generation's shared state now (document statistics, facets,
         the segmenter), so that the first searches after a start or a rebuild do not
@@ -223,14 +233,16 @@ class SearchEngine:
         counts of a facet are taken without its own selection (the other values stay
         reachable) but with the other facet's."""
         districts, years = request.districts, tuple(str(y) for y in request.years)
-        within = {
-            "district": lambda: matched & retriever.filter_mask((), years),
-            "year": lambda: matched & retriever.filter_mask(districts, ()),
+        others = {"district": ((), years), "year": (districts, ())}  # the other facet's selection
+        return {
+            name: retriever.facets[name].counts(matched & retriever.filter_mask(*others[name]))
+            for name in names
         }
-        return {name: retriever.facets[name].counts(within[name]()) for name in names}
 
-    def _matched(self, opened: _Opened, request: SearchRequest) -> tuple[q.ParsedQuery, Any, Any]:
-        parsed = q.parse(request.query)
+    @staticmethod
+    def _matched(opened: _Opened, query_text: str) -> tuple[q.ParsedQuery, np.ndarray, np.ndarray]:
+        """The parsed query, every document's score, and which documents match."""
+        parsed = q.parse(query_text)
         plan = q.plan(parsed, opened.abbreviations)
         scores, matched = opened.retriever.evaluate(opened.searcher, plan)
         return parsed, scores, matched
@@ -240,7 +252,7 @@ class SearchEngine:
         started = time.perf_counter()
         opened = self._opened()
         retriever = opened.retriever
-        parsed, scores, matched = self._matched(opened, request)
+        parsed, scores, matched = self._matched(opened, request.query)
         selected = matched & retriever.filter_mask(request.districts, tuple(str(y) for y in request.years))
         candidates = np.flatnonzero(selected)
         ranked = request.sort == "relevance" and not parsed.is_empty
@@ -266,7 +278,7 @@ class SearchEngine:
         """One facet's values under the search ``request`` that contain ``facet_query``
         (accent-insensitive), the most frequent first, at most ``request.facet_size``."""
         opened = self._opened()
-        _parsed, _scores, matched = self._matched(opened, request)
+        _parsed, _scores, matched = self._matched(opened, request.query)
         counts = self._facet_counts(opened.retriever, matched, request, (name,))[name]
         return facet_values(name, counts, request, facet_query)
 
@@ -289,8 +301,7 @@ class SearchEngine:
     def rank(self, query_text: str, limit: int) -> list[tuple[str, float]]:
         """Just the ranking: (id, score) of the best ``limit`` documents, no snippets."""
         opened = self._opened()
-        plan = q.plan(q.parse(query_text), opened.abbreviations)
-        scores, matched = opened.retriever.evaluate(opened.searcher, plan)
+        _parsed, scores, matched = self._matched(opened, query_text)
         docnums = opened.retriever.top(np.flatnonzero(matched), scores, 0, limit)
         stored = opened.searcher.stored_fields
         return [(stored(int(d))[f.ID_FIELD], float(scores[d])) for d in docnums]

@@ -24,7 +24,7 @@ WARM_UP_QUERY = "khởi động"
 THREADS = 4
 LISTEN_BACKLOG = 1024
 RESTART_DELAY_S = 1.0
-PREPARE_EVERY_S = 2.0
+PREPARE_EVERY_S = 0.5  # how often a server looks for a new generation (a file read)
 
 
 def warm_up(app: Flask) -> bool:
@@ -44,6 +44,7 @@ def keep_prepared(app: Flask, interval_s: float = PREPARE_EVERY_S) -> threading.
     """A background thread that loads a rebuilt index as soon as it is swapped in, so
     no reader waits for it."""
     engine = app.extensions[ENGINE_KEY]
+    engine.follow_in_background()
 
     def loop() -> None:
         while True:

@@ -47,7 +47,6 @@ class Article:
         return 0
 
 
-
 @dataclass(frozen=True)
 class Unchanged:
     """An article whose input has the fingerprint the index already has (``--update``)."""

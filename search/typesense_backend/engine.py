@@ -213,6 +213,9 @@ class TypesenseEngine:
     def close(self) -> None:
         """Nothing is held open between requests."""
 
+    def follow_in_background(self) -> None:
+        """Nothing to open ahead: a new collection needs only its statistics record."""
+
     def exists(self) -> bool:
         return self.cluster.resolve_alias() is not None
 
