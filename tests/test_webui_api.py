@@ -17,6 +17,7 @@ from webui.app import create_app
 from webui.schemas import DocumentSchema, ErrorSchema, SearchResultSchema
 
 CHUONG_MY = "000_883de19ce3b78452"
+PHU_XUYEN = "001_87ea7937df2d375c"  # the one seed with a dateline
 ALL_IDS = {
     "000_883de19ce3b78452",
     "001_87ea7937df2d375c",
@@ -116,6 +117,51 @@ def test_response_is_utf8_not_escaped(client: FlaskClient) -> None:
 
 
 # -- filters, facets, paging, sorting -------------------------------------------------------
+def test_facet_size_keeps_the_top_values_and_the_selected_ones(client: FlaskClient) -> None:
+    everything = search(client, {"q": "", "facet_size": 1000})
+    districts = everything["facets"]["district"]
+    assert everything["facet_values"] == {"district": len(districts), "year": 3}
+    assert len(districts) > 2
+    top = search(client, {"q": "", "facet_size": 2})
+    assert top["facets"]["district"] == districts[:2]  # the most frequent
+    assert top["facet_values"] == everything["facet_values"]
+    last = districts[-1]["value"]
+    chosen = search(client, [("q", ""), ("facet_size", "2"), ("district", last)])
+    values = [bucket["value"] for bucket in chosen["facets"]["district"]]
+    assert len(values) == 3 and last in values  # a selected value is always there
+    assert_json_error(client.get("/api/search", query_string={"facet_size": 1001}), 400)
+    assert len(search(client, {"q": ""})["facets"]["district"]) <= 10  # the default
+
+
+def test_facet_values_are_found_by_typing_without_accents(client: FlaskClient) -> None:
+    response = client.get("/api/facets/district", query_string={"q": "thi đua", "facet_q": "TAY ho"})
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data == {
+        "facet": "district",
+        "facet_q": "TAY ho",
+        "values": [{"value": "Tây Hồ", "count": 1, "selected": False}],
+        "total": 1,
+    }
+    # the counts are those under the search, with the other facet's selection
+    under_year = client.get(
+        "/api/facets/district", query_string={"q": "thi đua", "facet_q": "tay", "year": 2024}
+    ).get_json()
+    assert under_year["values"] == []
+    years = client.get("/api/facets/year", query_string={"facet_q": "202"}).get_json()
+    assert [(v["value"], v["count"]) for v in years["values"]] == [("2020", 2), ("2022", 2), ("2024", 1)]
+    assert_json_error(client.get("/api/facets/author"), 404)
+    assert_json_error(client.get("/api/facets/district", query_string={"facet_q": "x" * 201}), 400)
+
+
+def test_hits_say_whether_their_date_is_published_or_inferred(client: FlaskClient) -> None:
+    hits = search(client, {"q": "", "sort": "date"})["hits"]
+    kinds = {hit["id"]: hit["date_kind"] for hit in hits}
+    assert kinds[PHU_XUYEN] == "published"
+    assert all(kind == "inferred" for doc_id, kind in kinds.items() if doc_id != PHU_XUYEN)
+    assert all(hit["date"] is None for hit in hits if hit["date_kind"] == "inferred")
+
+
 def test_district_filter(client: FlaskClient) -> None:
     data = search(client, {"district": "Phú Xuyên"})
     assert data["total"] == 1
