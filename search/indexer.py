@@ -214,7 +214,7 @@ def compact(index: Any, building: Path, sample: int = 1000) -> None:
         old = np.flatnonzero(live)
         checked = old[np.linspace(0, len(old) - 1, min(sample, len(old))).astype(np.intp)]
         expected = [reader.stored_fields(int(d))[f.ID_FIELD] for d in checked]
-    index.optimize()
+    index.writer(**WRITER_OPTIONS).commit(optimize=True)  # not index.optimize(): a compound file
     merge_segments(building, live)
     renumbered = np.cumsum(live)[checked] - 1
     with index.reader() as reader:
