@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from search.backends.local.storage import NoIndex, RebuildRunning
 from search.config import INDEX_DIR_VARIABLE, default_index_dir, default_sources
 from search.results import DEFAULT_FACET_SIZE, SORTS, BadRequest, SearchRequest
-from search.storage import NoIndex, RebuildRunning
 
 if TYPE_CHECKING:
     from search.ingest.sources import SourceReader
@@ -49,7 +49,7 @@ class _Main(click.Group):
     """Reports an unreachable or misconfigured search backend in one line, no traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from search.backends import BackendUnavailable
+        from search.backends.choice import BackendUnavailable
 
         try:
             return super().invoke(ctx)
@@ -105,7 +105,7 @@ def _bytes_bar(reader: SourceReader, total: int) -> Iterator[Any]:
 
 def rebuild(sources: list[Path], index_dir: Path, show_progress: bool = True, update: bool = False) -> int:
     """Rebuild (or update) and print a summary; the exit code says what happened."""
-    from search.backends import BackendUnavailable, rebuild_function
+    from search.backends.choice import BackendUnavailable, rebuild_function
 
     try:
         run = rebuild_function(update)
@@ -201,7 +201,7 @@ def search_command(
     index_dir: Path | None,
 ) -> None:
     """Search the index for QUERY: words, "phrases", -exclusions; accents optional."""
-    from search.engine import SearchEngine
+    from search.backends.local.engine import SearchEngine
 
     try:
         request = SearchRequest(query, districts, years, page, limit, sort, facet_size)  # type: ignore[arg-type]
@@ -229,7 +229,7 @@ def search_command(
 @index_option
 def serve_command(host: str, port: int, workers: int, index_dir: Path | None) -> None:
     """Serve the search site and JSON API (builds the index from seeds/ if none exists)."""
-    from search.engine import SearchEngine
+    from search.backends.local.engine import SearchEngine
 
     folder = _index_dir(index_dir)
     outdated = _outdated_sources(folder)
@@ -254,9 +254,9 @@ def serve_command(host: str, port: int, workers: int, index_dir: Path | None) ->
 def _outdated_sources(folder: Path) -> list[str] | None:
     """The sources of the current generation when a Whoosh index of another schema
     version holds it (this version cannot read it), else None."""
-    from search import schema
-    from search.backends import backend_name
-    from search.storage import current_generation, read_meta
+    from search.backends.choice import backend_name
+    from search.backends.local import schema
+    from search.backends.local.storage import current_generation, read_meta
 
     generation = current_generation(folder)
     if backend_name() != "whoosh" or generation is None:
@@ -301,8 +301,8 @@ def eval_command(
 ) -> None:
     """Ranking quality of the index on BEIR files (index the corpus first): nDCG@10,
     MRR@10, Recall@100 and latency, beside plain BM25 baselines on the same documents."""
-    from search import evaluation
-    from search.engine import SearchEngine
+    from search.backends.local.engine import SearchEngine
+    from search.tools import evaluation
 
     engine = SearchEngine(_index_dir(index_dir))
     if not engine.exists():
@@ -333,7 +333,7 @@ def eval_command(
 def load_command(url: str, queries_path: Path | None, count: int, clients: int, pid: int | None) -> None:
     """A bounded load test of /api/search on a loopback server: requests/s, latency
     percentiles, errors (and the server's memory with --pid). Stops by itself."""
-    from search import bench, loadtest
+    from search.tools import bench, loadtest
 
     try:
         report = loadtest.run(url, bench.read_queries(queries_path, None), count, clients, pid)
@@ -408,7 +408,7 @@ def bench_command(
 ) -> None:
     """Time a full rebuild of SOURCES (default: seeds/) and searches with highlights and
     facets on it. Prints figures; never fails on speed. With --sizes, the scale run."""
-    from search import bench
+    from search.tools import bench
 
     queries = bench.read_queries(queries_path, limit)
     if sizes:
@@ -431,7 +431,7 @@ def _scale_run(
     engines: tuple[str, ...],
     json_out: Path | None,
 ) -> None:
-    from search import scalebench
+    from search.tools import scalebench
 
     if not sources or any(not s.is_file() or ".jsonl" not in s.name for s in sources):
         raise click.UsageError("the scale run reads JSONL sources (.jsonl or .jsonl.gz files)")

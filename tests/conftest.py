@@ -14,11 +14,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from search.engine import SearchEngine
-from search.indexer import build_index
-from search.typesense_backend.cluster import Cluster
-from search.typesense_backend.engine import TypesenseEngine
-from search.typesense_backend.indexer import build_collection
+from search.backends.local.engine import SearchEngine
+from search.backends.local.indexer import build_index
+from search.backends.typesense.cluster import Cluster
+from search.backends.typesense.engine import TypesenseEngine
+from search.backends.typesense.indexer import build_collection
 from tests.typesense_nodes import Node, cluster_for, running_nodes
 from webui.app import create_app
 from webui.views import ENGINE_KEY

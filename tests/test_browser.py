@@ -272,7 +272,7 @@ MANY_DISTRICTS = [f"Huyện Số {n:02d}" for n in range(1, 24)] + [
 @pytest.fixture(scope="module")
 def facet_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server over articles from 25 districts: more than a facet shows at first."""
-    from search.indexer import build_index
+    from search.backends.local.indexer import build_index
     from tests.exports import write_export
 
     folder = tmp_path_factory.mktemp("districts")

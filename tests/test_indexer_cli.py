@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from search.backends.local.engine import SearchEngine
+from search.backends.local.indexer import build_index
+from search.backends.local.storage import RebuildRunning, current_generation, rebuild_lock
 from search.cli import main
-from search.engine import SearchEngine
-from search.indexer import build_index
 from search.results import SearchRequest
-from search.storage import RebuildRunning, current_generation, rebuild_lock
 from tests.exports import write_export
 from tests.interrupted import interrupted_after
 
@@ -122,7 +122,7 @@ def test_cli_search_without_index_says_how_to_build_one(tmp_path: Path) -> None:
 
 
 def test_update_adds_changes_and_deletes_without_touching_the_rest(tmp_path: Path) -> None:
-    from search.indexer import update_index
+    from search.backends.local.indexer import update_index
 
     index_dir = tmp_path / "index"
     first = [

@@ -9,8 +9,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from search import loadtest
-from search.bench import DEFAULT_QUERIES
+from search.tools import loadtest
+from search.tools.bench import DEFAULT_QUERIES
 from tests.live_server import running_server
 
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from search.engine import SearchEngine
-from search.indexer import build_index
+from search.backends.local.engine import SearchEngine
+from search.backends.local.indexer import build_index
+from search.backends.typesense.engine import TypesenseEngine
+from search.backends.typesense.indexer import build_collection
 from search.results import SearchRequest
-from search.typesense_backend.engine import TypesenseEngine
-from search.typesense_backend.indexer import build_collection
 from tests.exports import write_export
 from tests.typesense_nodes import Node, cluster_for
 

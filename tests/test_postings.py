@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from search import postings
-from search import schema as f
+from search.analysis.views import VIEWS, Analysed
+from search.backends.local import postings
+from search.backends.local import schema as f
+from search.backends.local.engine import SearchEngine
+from search.backends.local.indexer import build_index, update_index
+from search.backends.local.postings import PostingStore, PostingWriter, document_terms
+from search.backends.local.storage import NoIndex, current_generation, read_meta, write_meta
 from search.cli import main
-from search.engine import SearchEngine
-from search.indexer import build_index, update_index
 from search.ingest.article import Article
-from search.postings import PostingStore, PostingWriter, document_terms
 from search.results import SearchRequest
-from search.storage import NoIndex, current_generation, read_meta, write_meta
-from search.views import VIEWS, Analysed
 from tests.exports import write_export
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from search.backends.typesense.indexer import build_collection
 from search.cli import _progress, main
 from search.ingest.article import Article, Problem
 from search.ingest.sources import read_sources
-from search.typesense_backend.indexer import build_collection
 from tests.typesense_nodes import Node, cluster_for
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

@@ -8,13 +8,13 @@ from html import unescape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search import schema as f
-from search.abbreviations import Abbreviations
-from search.analysis import folded_analyzer, syllable_analyzer, syllable_texts
-from search.highlight import mark_all, marks_for
-from search.query import parse, plan
+from search.analysis.analyzers import folded_analyzer, syllable_analyzer, syllable_texts
+from search.analysis.views import has_phrase, phrase_in, phrase_pattern
+from search.backends.local import schema as f
+from search.lexicon.abbreviations import Abbreviations
+from search.query.planner import parse, plan
+from search.snippets import mark_all, marks_for
 from search.text import FOLD_LETTERS, fold, fold_letters, normalize
-from search.views import has_phrase, phrase_in, phrase_pattern
 
 VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵĐ"
 text_strategy = st.text(

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from search.engine import SearchEngine
-from search.indexer import build_index
+from search.backends.local.engine import SearchEngine
+from search.backends.local.indexer import build_index
+from search.backends.local.storage import current_generation
 from search.ingest.sources import read_sources
 from search.results import SearchRequest
-from search.storage import current_generation
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 CHUONG_MY = "000_883de19ce3b78452"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from search import scalebench
 from search.cli import main
 from search.ingest.sources import read_sources
+from search.tools import scalebench
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 QUERIES = ["chuong my", "Liên đoàn Lao động", '"phong trào" -Tây']

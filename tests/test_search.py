@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from search.engine import SearchEngine
-from search.query import parse
+from search.backends.local.engine import SearchEngine
+from search.query.planner import parse
 from search.results import BadRequest, SearchRequest
 
 CHUONG_MY = "000_883de19ce3b78452"
@@ -90,7 +90,7 @@ def test_snippet_marks_the_accented_words_of_an_unaccented_query(engine: SearchE
 
 
 def test_snippet_is_escaped_html() -> None:
-    from search.highlight import Marks, mark_all, marks_for, snippet
+    from search.snippets import Marks, mark_all, marks_for, snippet
 
     html = snippet("Tin <script>alert(1)</script> ở Chương Mỹ & Hà Nội", marks_for([["chuong"]]))
     assert "<script>" not in html
@@ -111,7 +111,7 @@ def test_snippet_is_escaped_html() -> None:
     ],
 )
 def test_marks_land_on_the_query_words(text: str, query: list[str], marked: list[str]) -> None:
-    from search.highlight import mark_all, marks_for
+    from search.snippets import mark_all, marks_for
 
     assert re.findall(r"<mark>(.*?)</mark>", mark_all(text, marks_for([query]))) == marked
 
@@ -205,7 +205,7 @@ def test_document_lookup(engine: SearchEngine) -> None:
 def test_an_empty_text_does_not_spoil_the_scores(tmp_path) -> None:
     import math
 
-    from search.indexer import build_index
+    from search.backends.local.indexer import build_index
     from tests.exports import write_export
 
     records = [

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from search.engine import SearchEngine
+from search.analysis.pipeline import compounds_of, segmented
+from search.backends.local.engine import SearchEngine
 from search.ingest.sources import read_sources
-from search.pipeline import compounds_of, segmented
+from search.lexicon.accents import AccentCounter, AccentVocabulary
 from search.results import SearchRequest
-from search.suggest import AccentCounter, AccentVocabulary
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

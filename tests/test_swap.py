@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from search.engine import SearchEngine
-from search.indexer import build_index
+from search.backends.local.engine import SearchEngine
+from search.backends.local.indexer import build_index
 from search.results import SearchRequest
 from tests.exports import write_export
 

@@ -8,12 +8,12 @@ from itertools import pairwise
 
 import pytest
 
-from search import schema as f
-from search.analysis import compound_analyzer, folded_analyzer, syllable_analyzer
+from search.analysis.analyzers import compound_analyzer, folded_analyzer, syllable_analyzer
+from search.analysis.segment import segment
+from search.analysis.views import Analysed
+from search.backends.local import schema as f
 from search.ingest.article import Article
-from search.segment import segment
 from search.text import fold, has_diacritics, normalize
-from search.views import Analysed
 
 
 @pytest.mark.parametrize(
@@ -137,7 +137,7 @@ def test_loading_the_segmenter_leaves_no_temporary_file(tmp_path) -> None:
     import sys
 
     code = (
-        "import os\nfrom search import segment\nsegment.load_model()\n"
+        "import os\nfrom search.analysis import segment\nsegment.load_model()\n"
         "print([w.text for w in segment.segment('Liên đoàn Lao động')])\nos._exit(0)\n"
     )
     done = subprocess.run(

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from search.backends import BackendUnavailable
+from search.backends.choice import BackendUnavailable
+from search.backends.local.engine import SearchEngine
+from search.backends.local.storage import NoIndex
+from search.backends.typesense.engine import TypesenseEngine
+from search.backends.typesense.indexer import build_collection
+from search.backends.typesense.settings import Settings
 from search.cli import main
-from search.engine import SearchEngine
 from search.results import SearchRequest
-from search.storage import NoIndex
-from search.typesense_backend.engine import TypesenseEngine
-from search.typesense_backend.indexer import build_collection
-from search.typesense_backend.settings import Settings
 from tests.interrupted import interrupted_after
 from tests.typesense_nodes import API_KEY, Node, cluster_for, free_port, running_nodes, wait_healthy
 from webui.app import create_app

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from search.engine import SearchEngine
-from search.indexer import COMPACT_AT_SEGMENTS, build_index, update_index
-from search.postings import segment_names
-from search.storage import current_generation
+from search.backends.local.engine import SearchEngine
+from search.backends.local.indexer import COMPACT_AT_SEGMENTS, build_index, update_index
+from search.backends.local.postings import segment_names
+from search.backends.local.storage import current_generation
 from tests.conftest import SEEDS
 from tests.exports import write_export
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from search.engine import SearchEngine
-from search.indexer import build_index
+from search.backends.local.engine import SearchEngine
+from search.backends.local.indexer import build_index
 from search.results import SearchRequest
 from webui.app import create_app
 from webui.schemas import DocumentSchema, ErrorSchema, SearchResultSchema
@@ -314,8 +314,8 @@ def test_no_index_is_a_503(tmp_path: Path) -> None:
 def test_an_index_of_another_version_is_a_503_that_says_so(tmp_path: Path) -> None:
     import json
 
-    from search.indexer import build_index
-    from search.storage import current_generation
+    from search.backends.local.indexer import build_index
+    from search.backends.local.storage import current_generation
     from tests.conftest import SEEDS
 
     build_index([SEEDS], tmp_path / "index", workers=1)

@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from search.typesense_backend.cluster import Cluster
-from search.typesense_backend.settings import Settings
+from search.backends.typesense.cluster import Cluster
+from search.backends.typesense.settings import Settings
 
 API_KEY = "test-key-not-a-secret"
 START_TIMEOUT_S = 90

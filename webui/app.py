@@ -15,8 +15,8 @@ from typing import Any
 
 from flask import Flask
 
+from search.backends.local.engine import SearchEngine
 from search.config import default_index_dir
-from search.engine import SearchEngine
 from webui import errors, formatting, security, views
 
 

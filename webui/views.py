@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from search.engine import SearchEngine
+from search.backends.local.engine import SearchEngine
 from search.results import FACETS, MAX_QUERY_CHARS, SearchResult
 from webui.formatting import safe_link
 from webui.openapi import build_spec, documented, error_body, json_body

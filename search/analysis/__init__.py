@@ -1,0 +1,1 @@
+"""What the engine reads a text as: analyzers, word segmentation, the views an article is scored on."""

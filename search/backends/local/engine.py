@@ -1,0 +1,340 @@
+"""The engine facade: the one door the web UI, the CLI and other programs use.
+
+>>> engine = SearchEngine(Path("index"))
+>>> result = engine.search(SearchRequest(query="chuong my"))
+>>> result.to_json()["hits"][0]["title"]
+
+It follows the index folder's CURRENT pointer on every call, so a rebuild is picked
+up without a restart. Threads share one generation's statistics and posting cache;
+each has its own Whoosh searcher.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections.abc import Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh.searching import Searcher
+
+from search import snippets as highlight
+from search.analysis import segment
+from search.backends.choice import backend_name
+from search.backends.local import schema as f
+from search.backends.local.retrieval import Retriever
+from search.backends.local.storage import NoIndex, OtherVersion, current_generation, read_meta
+from search.lexicon.abbreviations import Abbreviations
+from search.lexicon.accents import AccentVocabulary
+from search.query import planner as q
+from search.query import ranking
+from search.results import (
+    FACETS,
+    Document,
+    FacetValues,
+    Hit,
+    SearchRequest,
+    SearchResult,
+    date_kind,
+    facet_values,
+    faceted,
+)
+
+__all__ = ["NoIndex", "SearchEngine"]
+
+
+@dataclass
+class _Generation:
+    """What all threads share for one index generation."""
+
+    path: Path
+    index: Any
+    abbreviations: Abbreviations
+    accents: AccentVocabulary
+    retriever: Retriever
+
+
+@dataclass
+class _Opened:
+    """One thread's view: its own Whoosh searcher on the shared generation."""
+
+    generation: _Generation
+    searcher: Searcher
+
+    @property
+    def abbreviations(self) -> Abbreviations:
+        return self.generation.abbreviations
+
+    @property
+    def accents(self) -> AccentVocabulary:
+        return self.generation.accents
+
+    @property
+    def retriever(self) -> Retriever:
+        return self.generation.retriever
+
+
+def _close_all(searchers: list[Searcher], lock: threading.Lock) -> None:
+    with lock:
+        for searcher in searchers:
+            searcher.close()
+        searchers.clear()
+
+
+def _split_districts(value: str | None) -> list[str]:
+    return [d for d in (value or "").split(f.VALUE_SEPARATOR) if d]
+
+
+def _year(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+class SearchEngine:
+    """Search one index folder (see :mod:`search.backends.local.storage` for its layout).
+
+    With ``VNSEARCH_BACKEND=typesense`` the constructor returns the Typesense engine
+    instead (:mod:`search.backends.typesense`), which has the same methods."""
+
+    def __new__(cls, index_dir: Path) -> Any:
+        if cls is SearchEngine and backend_name() == "typesense":
+            from search.backends.typesense.engine import TypesenseEngine
+
+            return TypesenseEngine(index_dir)
+        return super().__new__(cls)
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+        self._local = threading.local()
+        self._shared: _Generation | None = None
+        self._loading: dict[Path, Future[_Generation]] = {}  # a generation being opened
+        self._followed = False  # a background thread calls prepare(): searches never open one
+        self._lock = threading.Lock()
+        self._searchers: list[Searcher] = []  # every thread's, so that close() reaches all
+        weakref.finalize(self, _close_all, self._searchers, self._lock)
+
+    def close(self) -> None:
+        """Close every open searcher (open files); the next search opens them again."""
+        _close_all(self._searchers, self._lock)
+        self._local = threading.local()
+
+    # -- opening ---------------------------------------------------------------
+    def _load(self, path: Path) -> _Generation:
+        """Open a generation's shared state (seconds on a large index)."""
+        if not f.readable(path):
+            version = read_meta(path).get("schema_version")
+            raise OtherVersion(
+                f"the index in {self.index_dir} was built by another version of vnsearch "
+                f"(schema {version}, this one reads {f.SCHEMA_VERSION}); "
+                "rebuild it with: vnsearch index"
+            )
+        index = whoosh_index.open_dir(str(path))
+        with index.searcher() as searcher:
+            retriever = Retriever(searcher, path, ranking.K1, ranking.B)
+        return _Generation(path, index, Abbreviations.load(path), AccentVocabulary.load(path), retriever)
+
+    def _open(self, path: Path, loading: Future[_Generation]) -> None:
+        try:
+            generation = self._load(path)
+        except BaseException as error:  # whoever waits for it sees it
+            loading.set_exception(error)
+            return
+        with self._lock:
+            self._shared = generation
+        loading.set_result(generation)
+
+    def _generation(self, path: Path, wait: bool = False) -> _Generation:
+        """The shared state of generation ``path``. The thread that first needs a new
+        generation opens it (or, when :meth:`follow_in_background` was called, the
+        thread that calls :meth:`prepare`), outside the lock that searches take;
+        meanwhile the other threads keep answering from the previous generation (they
+        wait only when there is none, or with ``wait``). A new generation that cannot be
+        opened does not stop them either."""
+        with self._lock:
+            shared = self._shared
+            if shared is not None and shared.path == path:
+                return shared
+            if self._followed and not wait and shared is not None and shared.path.is_dir():
+                return shared
+            loading = self._loading.get(path)
+            mine = loading is None
+            if loading is None:
+                loading = self._loading[path] = Future()
+            for other in [p for p in self._loading if p != path]:
+                del self._loading[other]
+        if mine:
+            self._open(path, loading)
+            return loading.result()
+        pending_or_broken = not loading.done() or loading.exception() is not None
+        if shared is not None and not wait and shared.path.is_dir() and pending_or_broken:
+            return shared
+        return loading.result()
+
+    def _opened(self) -> _Opened:
+        path = current_generation(self.index_dir)
+        if path is None:
+            raise NoIndex(f"no index in {self.index_dir}; build one with: vnsearch index")
+        generation = self._generation(path)
+        opened: _Opened | None = getattr(self._local, "opened", None)
+        if opened is None or opened.generation is not generation or opened.searcher.is_closed:
+            searcher = generation.index.searcher()
+            with self._lock:
+                if opened is not None:
+                    opened.searcher.close()
+                    if opened.searcher in self._searchers:  # close() may have cleared it
+                        self._searchers.remove(opened.searcher)
+                self._searchers.append(searcher)
+            opened = _Opened(generation, searcher)
+            self._local.opened = opened
+        return opened
+
+    def exists(self) -> bool:
+        return current_generation(self.index_dir) is not None
+
+    def follow_in_background(self) -> None:
+        """Say that a thread calls :meth:`prepare` every so often (a server does): a new
+        generation is then opened by that thread alone, and searches keep
+        answering from the previous one until it is ready."""
+        self._followed = True
+
+    def prepare(self) -> bool:
+        """Load the current generation's shared state now (document statistics, facets,
+        the segmenter), so that the first searches after a start or a rebuild do not
+        wait for it; False when there is no index yet. Cheap when nothing changed."""
+        path = current_generation(self.index_dir)
+        if path is None:
+            return False
+        segment.load_model()
+        self._generation(path, wait=True)
+        return True
+
+    def info(self) -> dict[str, Any]:
+        """What /healthz reports: the serving generation and its size."""
+        generation = current_generation(self.index_dir)
+        if generation is None:
+            return {"status": "no index", "documents": 0}
+        meta = read_meta(generation)
+        return {
+            "status": "ok",
+            "documents": self._opened().searcher.doc_count(),
+            "generation": generation.name,
+            "built_at": meta.get("built_at"),
+        }
+
+    # -- searching -------------------------------------------------------------
+    @staticmethod
+    def _facet_counts(
+        retriever: Retriever, matched: np.ndarray, request: SearchRequest, names: tuple[str, ...]
+    ) -> dict[str, dict[str, int]]:
+        """Facet counts. Values of one facet combine with OR, facets with AND, so the
+        counts of a facet are taken without its own selection (the other values stay
+        reachable) but with the other facet's."""
+        districts, years = request.districts, tuple(str(y) for y in request.years)
+        others = {"district": ((), years), "year": (districts, ())}  # the other facet's selection
+        return {
+            name: retriever.facets[name].counts(matched & retriever.filter_mask(*others[name]))
+            for name in names
+        }
+
+    @staticmethod
+    def _matched(opened: _Opened, query_text: str) -> tuple[q.ParsedQuery, np.ndarray, np.ndarray]:
+        """The parsed query, every document's score, and which documents match."""
+        parsed = q.parse(query_text)
+        plan = q.plan(parsed, opened.abbreviations)
+        scores, matched = opened.retriever.evaluate(opened.searcher, plan)
+        return parsed, scores, matched
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        """Ranked, highlighted, faceted results for one request."""
+        started = time.perf_counter()
+        opened = self._opened()
+        retriever = opened.retriever
+        parsed, scores, matched = self._matched(opened, request.query)
+        selected = matched & retriever.filter_mask(request.districts, tuple(str(y) for y in request.years))
+        candidates = np.flatnonzero(selected)
+        ranked = request.sort == "relevance" and not parsed.is_empty
+        keys = scores if ranked else retriever.sort_date
+        first = (request.page - 1) * request.per_page
+        docnums = retriever.top(candidates, keys, first, first + request.per_page)
+        marks = q.marks(parsed, opened.abbreviations)
+        hits = [
+            self._hit(opened.searcher, int(d), float(scores[d]) if ranked else None, marks) for d in docnums
+        ]
+        facets, distinct = faceted(self._facet_counts(retriever, matched, request, FACETS), request)
+        return SearchResult(
+            request=request,
+            total=len(candidates),
+            took_ms=(time.perf_counter() - started) * 1000,
+            hits=hits,
+            facets=facets,
+            facet_values=distinct,
+            suggestion=opened.accents.suggest(request.query) if not parsed.is_empty else None,
+        )
+
+    def facet(self, request: SearchRequest, name: str, facet_query: str) -> FacetValues:
+        """One facet's values under the search ``request`` that contain ``facet_query``
+        (accent-insensitive), the most frequent first, at most ``request.facet_size``."""
+        opened = self._opened()
+        _parsed, _scores, matched = self._matched(opened, request.query)
+        counts = self._facet_counts(opened.retriever, matched, request, (name,))[name]
+        return facet_values(name, counts, request, facet_query)
+
+    @staticmethod
+    def _hit(searcher: Searcher, docnum: int, score: float | None, marks: highlight.Marks) -> Hit:
+        stored = searcher.stored_fields(docnum)
+        return Hit(
+            id=stored[f.ID_FIELD],
+            title=stored.get(f.TITLE, ""),
+            title_html=highlight.mark_all(stored.get(f.TITLE, ""), marks),
+            snippet=highlight.snippet(stored.get(f.BODY, ""), marks),
+            url=stored.get("url"),
+            district=_split_districts(stored.get(f.DISTRICT)),
+            year=_year(stored.get(f.YEAR)),
+            date=stored.get("date_iso"),
+            score=round(score, 4) if score is not None else None,
+            date_kind=date_kind(stored.get("date_iso"), _year(stored.get(f.YEAR))),
+        )
+
+    def rank(self, query_text: str, limit: int) -> list[tuple[str, float]]:
+        """Just the ranking: (id, score) of the best ``limit`` documents, no snippets."""
+        opened = self._opened()
+        _parsed, scores, matched = self._matched(opened, query_text)
+        docnums = opened.retriever.top(np.flatnonzero(matched), scores, 0, limit)
+        stored = opened.searcher.stored_fields
+        return [(stored(int(d))[f.ID_FIELD], float(scores[d])) for d in docnums]
+
+    # -- documents -------------------------------------------------------------
+    def document(self, doc_id: str) -> Document | None:
+        """The stored article with this id, or None."""
+        stored = self._opened().searcher.document(**{f.ID_FIELD: doc_id})
+        return _document(stored) if stored else None
+
+    def stored_texts(self) -> Iterator[tuple[str, str]]:
+        """(id, title and text) of every document, in index order (for baselines)."""
+        for stored in self._opened().searcher.documents():
+            yield stored[f.ID_FIELD], f"{stored.get(f.TITLE, '')}\n{stored.get(f.BODY, '')}"
+
+    def highlighted(self, document: Document, query_text: str) -> tuple[str, str]:
+        """The article's title and text as escaped HTML, with the words ``query_text``
+        would match in ``<mark>`` (for the article page)."""
+        marks = q.marks(q.parse(query_text), self._opened().abbreviations) if query_text.strip() else None
+        marks = marks or highlight.Marks()
+        return highlight.mark_all(document.title, marks), highlight.mark_all(document.body, marks)
+
+
+def _document(stored: dict[str, Any]) -> Document:
+    return Document(
+        id=stored[f.ID_FIELD],
+        title=stored.get(f.TITLE, ""),
+        body=stored.get(f.BODY, ""),
+        url=stored.get("url"),
+        district=_split_districts(stored.get(f.DISTRICT)),
+        year=_year(stored.get(f.YEAR)),
+        date=stored.get("date_iso"),
+        author=stored.get("author"),
+    )

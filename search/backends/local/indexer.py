@@ -1,0 +1,323 @@
+"""Build an index generation from sources, and swap it in atomically."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from whoosh import index as whoosh_index
+
+from search.analysis.pipeline import IndexedArticle, index_terms, segmented
+from search.backends.local import schema as f
+from search.backends.local.postings import PostingWriter, merge_segments, segment_names
+from search.backends.local.storage import (
+    clone_generation,
+    current_generation,
+    new_generation,
+    publish,
+    rebuild_lock,
+    write_meta,
+)
+from search.children import tied_to_this_process
+from search.ingest.article import Article, Problem, Unchanged
+from search.ingest.sources import read_sources
+from search.lexicon.abbreviations import AbbreviationMiner
+from search.lexicon.accents import AccentCounter, AccentVocabulary
+
+Progress = Callable[[Iterable[Any]], Iterable[Any]]
+
+
+@dataclass
+class BuildReport:
+    """What a rebuild did: shown to the operator and stored in the generation's meta."""
+
+    indexed: int = 0
+    unchanged: int = 0  # an update skipped them: same fingerprint as in the index
+    deleted: int = 0  # an update removed them: no source has them any more
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+    generation: Path | None = None
+    abbreviations: int = 0
+
+    @property
+    def skipped(self) -> int:
+        return len(self.problems)
+
+
+def document_fields(article: Article) -> dict[str, Any]:
+    """The Whoosh document of one article (its postings go to the posting store)."""
+    doc: dict[str, Any] = {
+        f.ID_FIELD: article.id,
+        f.TITLE: article.title,
+        f.BODY: article.body,
+        "date_iso": article.date_iso,
+        "author": article.author,
+        "url": article.url,
+    }
+    if article.districts:
+        doc[f.DISTRICT] = f.VALUE_SEPARATOR.join(article.districts)
+    if article.year is not None:
+        doc[f.YEAR] = str(article.year)
+    doc[f.SORT_DATE] = article.sort_key
+    return doc
+
+
+class Digests:
+    """Id -> fingerprint of the input of every document of a generation (``digests.tsv``)."""
+
+    FILE_NAME = "digests.tsv"
+
+    def __init__(self, known: dict[str, str] | None = None) -> None:
+        self.known = known or {}
+
+    def save(self, folder: Path) -> None:
+        with (folder / self.FILE_NAME).open("w", encoding="utf-8") as stream:
+            for doc_id, value in self.known.items():
+                stream.write(f"{doc_id}\t{value}\n")
+
+    @classmethod
+    def load(cls, folder: Path) -> Digests:
+        path = folder / cls.FILE_NAME
+        if not path.exists():
+            return cls()
+        with path.open(encoding="utf-8") as stream:
+            return cls(dict(line.rstrip("\n").split("\t", 1) for line in stream if "\t" in line))
+
+
+@dataclass
+class _Build:
+    """The state of one rebuild or update while documents stream in."""
+
+    report: BuildReport
+    digests: Digests
+    miner: AbbreviationMiner = field(default_factory=AbbreviationMiner)
+    accents: AccentCounter = field(default_factory=AccentCounter)
+
+    def add(
+        self, writer: Any, postings: PostingWriter, items: Iterable[Any], workers: int, replace: bool
+    ) -> None:
+        """Index ``items`` in order: Whoosh numbers the documents as it receives them
+        (one writer, no merge), and so does the posting store."""
+        add = writer.update_document if replace else writer.add_document
+        try:
+            indexed: IndexedArticle
+            for item, indexed in segmented(items, workers, index_terms):
+                if isinstance(item, Problem):
+                    self.report.problems.append(item)
+                    continue
+                add(**document_fields(item))
+                postings.add(indexed.terms)
+                self.miner.add(f"{item.title}\n{item.body}", item.id)
+                self.accents.add_compounds(indexed.compounds)
+                self.accents.add_accented(indexed.accented)
+                self.digests.known[item.id] = item.fingerprint
+                self.report.indexed += 1
+        except BaseException:
+            writer.cancel()
+            postings.cancel()
+            raise
+
+
+def _finish(
+    build: _Build,
+    index: Any,
+    building: Path,
+    index_dir: Path,
+    sources: list[Path],
+    started: float,
+    previous: Path | None = None,
+) -> BuildReport:
+    """Save the generation's side files and metadata, and make it current."""
+    report = build.report
+    abbreviations = build.miner.result()  # what the live documents define
+    accents = build.accents
+    abbreviations.save(building)
+    build.miner.save(building)
+    with index.reader() as reader:
+        documents = reader.doc_count()
+    vocabulary = accents.result(min_count=2 if report.indexed >= 1000 else 1)
+    if previous is not None:  # what the whole corpus said stands; new words are added
+        vocabulary = AccentVocabulary({**vocabulary.forms, **AccentVocabulary.load(previous).forms})
+    vocabulary.save(building)
+    build.digests.save(building)
+    report.abbreviations = len(abbreviations)
+    report.seconds = time.perf_counter() - started
+    write_meta(
+        building,
+        {
+            "schema_version": f.SCHEMA_VERSION,
+            "built_at": datetime.now().isoformat(timespec="seconds"),
+            "sources": [str(s) for s in sources],
+            "documents": documents,
+            "indexed": report.indexed,
+            "unchanged": report.unchanged,
+            "deleted": report.deleted,
+            "skipped": report.skipped,
+            "abbreviations": report.abbreviations,
+            "seconds": round(report.seconds, 2),
+        },
+    )
+    report.generation = publish(index_dir, building)
+    return report
+
+
+# Segments stay as separate files: Whoosh memory-maps those, but copies a compound
+# file's term index into memory for every searcher (1.2 GB each at 36k documents).
+WRITER_OPTIONS = {"compound": False}
+
+
+class LostDocuments(RuntimeError):
+    """The index does not hold the documents the build gave it, in the order given."""
+
+
+def _check_numbering(index: Any, first_doc: int, build: _Build, building: Path) -> None:
+    """Whoosh must have numbered the new documents ``first_doc`` onwards, as the posting
+    store did; anything else would pair postings with the wrong articles."""
+    with index.reader() as reader:
+        expected = first_doc + build.report.indexed
+        if reader.doc_count_all() != expected:
+            shutil.rmtree(building, ignore_errors=True)
+            raise LostDocuments(
+                f"the new index holds {reader.doc_count_all()} document numbers where "
+                f"{expected} were expected; the previous index is unchanged"
+            )
+
+
+# An update appends a segment and only marks replaced documents deleted; past either
+# of these, the generation is compacted into one segment of live documents.
+COMPACT_AT_SEGMENTS = 8
+COMPACT_AT_DELETED = 0.25  # of all document numbers, and at least ...
+COMPACT_AT_DELETED_MIN = 50  # ... this many (a few deleted of a small index cost nothing)
+
+
+def compaction_due(index: Any, building: Path) -> bool:
+    with index.reader() as reader:
+        deleted, size = reader.doc_count_all() - reader.doc_count(), reader.doc_count_all()
+    if len(segment_names(building)) > COMPACT_AT_SEGMENTS:
+        return True
+    return deleted >= COMPACT_AT_DELETED_MIN and deleted > COMPACT_AT_DELETED * size
+
+
+def compact(index: Any, building: Path, sample: int = 1000) -> None:
+    """Merge the generation's Whoosh segments and posting-store segments into one each,
+    without deleted documents. Whoosh renumbers the live documents in order; the store
+    is renumbered the same way, and a sample of documents is checked to prove it."""
+    with index.reader() as reader:
+        live = np.zeros(reader.doc_count_all(), dtype=bool)
+        live[list(reader.all_doc_ids())] = True
+        old = np.flatnonzero(live)
+        checked = old[np.linspace(0, len(old) - 1, min(sample, len(old))).astype(np.intp)]
+        expected = [reader.stored_fields(int(d))[f.ID_FIELD] for d in checked]
+    index.writer(**WRITER_OPTIONS).commit(optimize=True)  # not index.optimize(): a compound file
+    merge_segments(building, live)
+    renumbered = np.cumsum(live)[checked] - 1
+    with index.reader() as reader:
+        found = [reader.stored_fields(int(d))[f.ID_FIELD] for d in renumbered]
+        if reader.doc_count_all() != len(old) or found != expected:
+            shutil.rmtree(building, ignore_errors=True)
+            raise LostDocuments(
+                "compacting the index renumbered its documents unexpectedly; the previous index is unchanged"
+            )
+
+
+def _generation_name() -> str:
+    return datetime.now().strftime("gen-%Y%m%dT%H%M%S-%f")
+
+
+def build_index(
+    sources: Iterable[Path],
+    index_dir: Path,
+    progress: Progress = lambda items: items,
+    memory_mb: int = 256,
+    workers: int = 0,
+) -> BuildReport:
+    """Index every article of ``sources`` into a new generation and make it current.
+
+    Raises :class:`search.backends.local.storage.RebuildRunning` when another rebuild holds the lock.
+    When nothing could be indexed, the current generation is left as it was.
+    """
+    started = time.perf_counter()
+    sources = list(sources)
+    with rebuild_lock(index_dir), tied_to_this_process():
+        building = new_generation(index_dir, _generation_name())
+        index = whoosh_index.create_in(str(building), f.build_schema())
+        writer = index.writer(limitmb=memory_mb, **WRITER_OPTIONS)
+        postings = PostingWriter(building, first_doc=0)
+        build = _Build(BuildReport(), Digests())
+        build.add(writer, postings, progress(read_sources(sources)), workers, replace=False)
+        if build.report.indexed == 0:
+            writer.cancel()
+            postings.cancel()
+            shutil.rmtree(building, ignore_errors=True)
+            build.report.seconds = time.perf_counter() - started
+            return build.report
+        postings.finish()
+        writer.commit()
+        _check_numbering(index, 0, build, building)
+        return _finish(build, index, building, index_dir, sources, started)
+
+
+def update_index(
+    sources: Iterable[Path],
+    index_dir: Path,
+    progress: Progress = lambda items: items,
+    memory_mb: int = 256,
+    workers: int = 0,
+) -> BuildReport:
+    """Bring the index in line with ``sources`` without a full rebuild: new and changed
+    articles are indexed, unchanged ones skipped without being parsed (their input has
+    the fingerprint the index recorded), and documents no
+    source has any more are deleted. The result is a new generation, swapped in
+    atomically like a rebuild; with no index yet, this is a rebuild.
+    """
+    started = time.perf_counter()
+    sources = list(sources)
+    previous = current_generation(index_dir)
+    if (
+        previous is None or not f.readable(previous) or not (previous / Digests.FILE_NAME).exists()
+    ):  # nothing to compare with: a rebuild is the faster way
+        return build_index(sources, index_dir, progress, memory_mb, workers)
+    with rebuild_lock(index_dir), tied_to_this_process():
+        previous = current_generation(index_dir) or previous
+        building = new_generation(index_dir, _generation_name())
+        clone_generation(previous, building)
+        index = whoosh_index.open_dir(str(building))
+        old = Digests.load(previous)
+        build = _Build(BuildReport(), Digests(dict(old.known)), AbbreviationMiner.load(previous))
+        seen: set[str] = set()
+
+        def changed(items: Iterable[Any]) -> Iterable[Any]:
+            for item in items:
+                if isinstance(item, (Article, Unchanged)):
+                    seen.add(item.id)
+                if isinstance(item, Unchanged):
+                    build.report.unchanged += 1
+                    continue
+                yield item
+
+        with index.reader() as reader:
+            first_doc = reader.doc_count_all()
+        writer = index.writer(limitmb=memory_mb, **WRITER_OPTIONS)
+        postings = PostingWriter(building, first_doc)
+        items = changed(progress(read_sources(sources, old.known)))
+        build.add(writer, postings, items, workers, replace=True)
+        gone = [doc_id for doc_id in old.known if doc_id not in seen]
+        if not seen:  # nothing readable in the sources: never delete everything
+            gone = []
+        for doc_id in gone:
+            writer.delete_by_term(f.ID_FIELD, doc_id)
+            del build.digests.known[doc_id]
+        build.miner.forget(gone)
+        build.report.deleted = len(gone)
+        postings.finish()
+        writer.commit(merge=False)  # a merge would renumber the documents the store has
+        _check_numbering(index, first_doc, build, building)
+        if compaction_due(index, building):
+            compact(index, building)
+        return _finish(build, index, building, index_dir, sources, started, previous)

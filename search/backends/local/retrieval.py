@@ -1,0 +1,239 @@
+"""Answering a :class:`~search.query.Plan` with array arithmetic over posting lists.
+
+Whoosh's own matchers walk every posting of every term through a tree of Python
+objects; a 15-syllable question over common syllables takes seconds that way. Here
+each term's posting list is read from the generation's posting store
+(:mod:`search.backends.local.postings`: a binary search and two reads) and turned into BM25 weights
+once (and cached), and scoring, matching, filters, facet counts and top-k selection
+are vector operations over all documents at once. Whoosh holds the stored articles,
+facets and dates.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from whoosh.searching import Searcher
+
+from search.analysis.analyzers import COMPOUND_JOINER
+from search.analysis.views import FOLDED, SOURCE_FIELD, has_phrase, phrase_pattern, quantised_all
+from search.backends.local import schema as f
+from search.backends.local.postings import PostingStore
+from search.query import matching, ranking
+from search.query.planner import Condition, Phrase, Plan, TermRef
+from search.text import fold
+
+# Document numbers (as np.intp: numpy converts any other index type on every use, which
+# made scattering a list into the scores 2-3 times slower), BM25 of the term in each.
+Postings = tuple[np.ndarray, np.ndarray]
+CACHE_BYTES = 192 * 2**20
+
+
+class PostingCache:
+    """Posting lists as arrays, least recently used dropped past ``limit`` bytes."""
+
+    def __init__(self, limit: int = CACHE_BYTES) -> None:
+        self.limit = limit
+        self.size = 0
+        self._items: OrderedDict[tuple[str, str], Postings] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> Postings | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str], value: Postings) -> None:
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = value
+            self.size += value[0].nbytes + value[1].nbytes
+            while self.size > self.limit and len(self._items) > 1:
+                _key, (ids, weights) = self._items.popitem(last=False)
+                self.size -= ids.nbytes + weights.nbytes
+
+
+@dataclass
+class Facet:
+    """A facet's values and which documents have them (a document may have several)."""
+
+    values: list[str]
+    documents: np.ndarray  # document numbers
+    value_index: np.ndarray  # position in ``values``, aligned with ``documents``
+
+    def counts(self, mask: np.ndarray) -> dict[str, int]:
+        chosen = mask[self.documents]
+        counts = np.bincount(self.value_index[chosen], minlength=len(self.values))
+        return {self.values[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+
+    def mask(self, selected: Iterable[str], size: int) -> np.ndarray:
+        wanted = np.isin(self.value_index, [i for i, v in enumerate(self.values) if v in set(selected)])
+        result = np.zeros(size, dtype=bool)
+        result[self.documents[wanted]] = True
+        return result
+
+
+def _id_ranks(reader: Any, size: int) -> np.ndarray:
+    """Each document's place in the order of ids: the tie-breaker of every sort, the
+    same after an update as after a rebuild, and the same on the Typesense backend."""
+    ids = reader.column_reader(f.ID_FIELD)
+    order = np.argsort(np.array([ids[i] for i in range(size)], dtype=object), kind="stable")
+    ranks = np.empty(size, dtype=np.int64)
+    ranks[order] = np.arange(size)
+    return ranks
+
+
+class Retriever:
+    """Per index generation: document statistics, facets and cached postings."""
+
+    def __init__(self, searcher: Searcher, folder: Path, k1: float, b: float) -> None:
+        reader = searcher.reader()
+        self.k1, self.b = k1, b
+        self.size = reader.doc_count_all()
+        self.live = np.ones(self.size, dtype=bool)
+        if reader.has_deletions():
+            self.live[:] = False
+            self.live[list(reader.all_doc_ids())] = True
+        self.documents = int(self.live.sum())
+        self.store = PostingStore(folder, self.size)
+        self._lengths: dict[str, np.ndarray] = {}
+        self._average: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self.cache = PostingCache()
+        self.facets = {"district": self._facet(reader, f.DISTRICT), "year": self._facet(reader, f.YEAR)}
+        dates = reader.column_reader(f.SORT_DATE, translate=True)
+        self.sort_date = np.fromiter(
+            (dates[i] or 0 for i in range(self.size)), dtype=np.int64, count=self.size
+        )
+        self.id_rank = _id_ranks(reader, self.size)
+
+    def _facet(self, reader: Any, name: str) -> Facet:
+        values: list[str] = []
+        documents: list[np.ndarray] = []
+        for term in reader.lexicon(name):
+            ids = np.fromiter(reader.postings(name, term).all_ids(), dtype=np.int64)
+            documents.append(ids)
+            values.append(term.decode("utf-8"))
+        if not documents:
+            return Facet([], np.zeros(0, np.int64), np.zeros(0, np.int64))
+        index = np.concatenate([np.full(len(ids), i, dtype=np.int64) for i, ids in enumerate(documents)])
+        return Facet(values, np.concatenate(documents), index)
+
+    # -- statistics and postings -------------------------------------------------------
+    def _view_lengths(self, view: str) -> tuple[np.ndarray, float]:
+        with self._lock:
+            if view not in self._lengths:
+                lengths = quantised_all(self.store.lengths(view))
+                self._lengths[view] = lengths
+                self._average[view] = float(lengths[self.live].mean()) if self.documents else 1.0
+            return self._lengths[view], self._average[view] or 1.0
+
+    def postings(self, view: str, text: str) -> Postings:
+        """The live documents that have the term, and its BM25 in each of them (computed
+        once: within a generation, nothing it depends on changes). Deleted documents are
+        left out before anything is counted, so that scores after an update are those of
+        a rebuild of the same articles."""
+        key = (view, text)
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        ids, tfs = self.store.read(view, text)
+        if self.documents < self.size:  # an update deleted some: they count for nothing
+            alive = self.live[ids]
+            ids, tfs = ids[alive], tfs[alive]
+        if len(ids):
+            lengths, average = self._view_lengths(view)
+            term_idf = ranking.idf(len(ids), self.documents)
+            weights = ranking.bm25(term_idf, tfs, lengths[ids], average, self.k1, self.b).astype(np.float32)
+        else:
+            weights = np.zeros(0, np.float32)
+        self.cache.put(key, (ids, weights))
+        return ids, weights
+
+    def _add_bm25(self, ref: TermRef, scores: np.ndarray) -> np.ndarray:
+        """Add the term's BM25 to ``scores``; return the documents that contain it."""
+        ids, weights = self.postings(ref.field, ref.text)
+        if len(ids):
+            np.add.at(scores, ids, ref.boost * weights)  # faster than scores[ids] += ...
+        return ids
+
+    # -- answering ---------------------------------------------------------------------
+    def _documents_of(self, searcher: Searcher, condition: Condition) -> np.ndarray:
+        """The documents a phrase or exclusion names (see :data:`search.query.Condition`)."""
+        mask = np.zeros(self.size, dtype=bool)
+        if isinstance(condition, list):
+            for ref in condition:
+                mask[self.postings(ref.field, ref.text)[0]] = True
+            return mask
+        words = list(condition.words)
+        pattern = phrase_pattern(words)
+        for doc in self._phrase_candidates(condition):
+            stored = searcher.stored_fields(int(doc))
+            mask[doc] = any(
+                has_phrase(view, stored.get(SOURCE_FIELD[view], ""), words, pattern)
+                for view in condition.fields
+            )
+        return mask
+
+    def _phrase_candidates(self, phrase: Phrase) -> np.ndarray:
+        """Live documents that have every pair of the phrase's adjacent syllables (and,
+        for an accented phrase, each of its syllables as written): the phrase's text is
+        checked in these only."""
+        candidates = self.live.copy()
+        folded = [fold(word) for word in phrase.words]
+        for pair in pairwise(folded):
+            has = np.zeros(self.size, dtype=bool)
+            has[self.postings(f.PAIRS, COMPOUND_JOINER.join(pair))[0]] = True
+            candidates &= has
+        if not FOLDED.issuperset(phrase.fields):
+            for word in phrase.words:
+                has = np.zeros(self.size, dtype=bool)
+                for view in phrase.fields:
+                    has[self.postings(view, word)[0]] = True
+                candidates &= has
+        return np.flatnonzero(candidates)
+
+    def evaluate(self, searcher: Searcher, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+        """Scores of every document, and which documents match the plan."""
+        return matching.evaluate(
+            plan,
+            self.size,
+            self._add_bm25,
+            lambda condition: self._documents_of(searcher, condition),
+            self.live,
+        )
+
+    def filter_mask(self, districts: tuple[str, ...], years: tuple[str, ...]) -> np.ndarray:
+        mask = np.ones(self.size, dtype=bool)
+        if districts:
+            mask &= self.facets["district"].mask(districts, self.size)
+        if years:
+            mask &= self.facets["year"].mask(years, self.size)
+        return mask
+
+    def top(self, candidates: np.ndarray, keys: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """Document numbers ``start:stop`` of ``candidates`` by descending ``keys``, ties
+        by id: one total order, so that pages neither repeat nor skip a document, and
+        an update orders them as a rebuild would. Selects before sorting."""
+        if stop <= 0 or len(candidates) == 0:
+            return candidates[:0]
+        values = keys[candidates]
+        if stop < len(candidates):
+            threshold = np.partition(values, len(values) - stop)[len(values) - stop]
+            above = values > threshold
+            at = np.flatnonzero(values == threshold)  # of these, the first ids fill the page
+            at = at[np.argsort(self.id_rank[candidates[at]], kind="stable")[: stop - int(above.sum())]]
+            above[at] = True
+            candidates, values = candidates[above], values[above]
+        order = np.lexsort((self.id_rank[candidates], -values))
+        return candidates[order][start:stop]

@@ -1,0 +1,138 @@
+"""Where index generations live, which one is current, and the rebuild lock.
+
+Layout of an index folder::
+
+    index/
+      CURRENT                  name of the generation readers use (replaced atomically)
+      generations/<name>/      a Whoosh index (stored articles), the posting store
+                               (postings-*, see search.backends.local.postings), meta.json, ...
+      .rebuild.lock            held (flock) by the one running rebuild
+
+A rebuild writes a new generation beside the current one and then replaces CURRENT
+with ``os.replace``, so readers switch in one step, and a rebuild that dies half-way
+leaves the old generation serving.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+CURRENT = "CURRENT"
+GENERATIONS = "generations"
+LOCK = ".rebuild.lock"
+META = "meta.json"
+BUILDING_SUFFIX = ".building"
+
+
+class RebuildRunning(RuntimeError):
+    """Another rebuild holds the lock on this index folder."""
+
+
+class NoIndex(RuntimeError):
+    """Nothing can be served: no index has been built yet. The message says why and
+    names the command that mends it; ``reason`` says which kind of trouble it is."""
+
+    reason = "no index"
+
+
+class OtherVersion(NoIndex):
+    """The index was built by another version of vnsearch (another schema)."""
+
+    reason = "other version"
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The generation readers should use, or None when nothing was built yet."""
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    path = index_dir / GENERATIONS / name
+    return path if name and path.is_dir() else None
+
+
+def read_meta(generation: Path) -> dict[str, Any]:
+    try:
+        return json.loads((generation / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_meta(generation: Path, meta: dict[str, Any]) -> None:
+    (generation / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+@contextmanager
+def rebuild_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the folder's rebuild lock, or raise :class:`RebuildRunning` at once."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise RebuildRunning(
+                f"another rebuild of {index_dir} is running (process {holder}); wait for it to finish"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def new_generation(index_dir: Path, name: str) -> Path:
+    """A fresh, empty folder for a generation being built (call under the lock)."""
+    generations = index_dir / GENERATIONS
+    generations.mkdir(parents=True, exist_ok=True)
+    for stale in generations.glob(f"*{BUILDING_SUFFIX}"):
+        shutil.rmtree(stale, ignore_errors=True)  # left by a rebuild that died
+    path = generations / f"{name}{BUILDING_SUFFIX}"
+    path.mkdir()
+    return path
+
+
+def clone_generation(source: Path, target: Path) -> None:
+    """Fill ``target`` with a copy of generation ``source`` for an update. Neither Whoosh
+    nor the posting store rewrites a segment file, so those are hard-linked (instant, no
+    extra disk); the table of contents and side files are copied."""
+    for path in source.iterdir():
+        if path.is_dir():
+            continue
+        destination = target / path.name
+        if path.suffix in (".toc", ".json", ".tsv") or path.name.endswith("WRITELOCK"):
+            shutil.copy2(path, destination)
+        else:
+            try:
+                os.link(path, destination)
+            except OSError:
+                shutil.copy2(path, destination)
+
+
+def publish(index_dir: Path, building: Path) -> Path:
+    """Make a finished generation current, atomically; keep the previous one for
+    readers that still have it open, and delete older ones."""
+    final = building.with_name(building.name.removesuffix(BUILDING_SUFFIX))
+    building.rename(final)
+    previous = current_generation(index_dir)
+    pointer = index_dir / f"{CURRENT}.tmp"
+    pointer.write_text(final.name, encoding="utf-8")
+    os.replace(pointer, index_dir / CURRENT)
+    keep = {final.name, previous.name if previous else ""}
+    for old in (index_dir / GENERATIONS).iterdir():
+        if old.name not in keep and not old.name.endswith(BUILDING_SUFFIX):
+            shutil.rmtree(old, ignore_errors=True)
+    return final

@@ -1,0 +1,121 @@
+"""The Typesense calls the backend makes, with errors turned into messages for people."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from search.backends.choice import BackendUnavailable
+from search.backends.typesense.settings import Settings
+
+T = TypeVar("T")
+
+
+class Cluster:
+    """One client for the cluster's nodes (it fails over between them)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.alias = settings.alias
+        self.client = settings.client()
+
+    @classmethod
+    def from_environment(cls) -> Cluster:
+        return cls(Settings.from_environment())
+
+    def _call(self, action: Callable[[], T]) -> T:
+        import requests
+        from typesense import exceptions as e
+
+        try:
+            return action()
+        except (e.RequestUnauthorized, e.RequestForbidden) as error:
+            raise BackendUnavailable(
+                "the Typesense cluster refused the API key (VNSEARCH_TYPESENSE_API_KEY)"
+            ) from error
+        except (e.ObjectNotFound, e.RequestMalformed, e.ObjectAlreadyExists):
+            raise
+        except (requests.RequestException, e.TypesenseClientError, OSError) as error:
+            nodes = ", ".join(self.settings.nodes)
+            raise BackendUnavailable(f"the Typesense cluster does not answer ({nodes}): {error}") from error
+
+    # -- collections and the alias -------------------------------------------------------
+    def create_collection(self, schema: dict[str, Any]) -> None:
+        self._call(lambda: self.client.collections.create(schema))
+
+    def drop_collection(self, name: str) -> None:
+        from typesense.exceptions import ObjectNotFound
+
+        with contextlib.suppress(ObjectNotFound):
+            self._call(lambda: self.client.collections[name].delete())
+
+    def count(self, name: str) -> int:
+        return int(self._call(lambda: self.client.collections[name].retrieve())["num_documents"])
+
+    def resolve_alias(self) -> str | None:
+        """The collection the alias points at, or None when nothing was built yet."""
+        from typesense.exceptions import ObjectNotFound
+
+        try:
+            return self._call(lambda: self.client.aliases[self.alias].retrieve())["collection_name"]
+        except ObjectNotFound:
+            return None
+
+    def point_alias(self, name: str) -> None:
+        self._call(lambda: self.client.aliases.upsert(self.alias, {"collection_name": name}))
+
+    def drop_older(self, current: str) -> list[str]:
+        """Drop this alias's collections other than ``current`` (and its statistics)."""
+        keep = {current, f"{current}-stats", f"{current}-docs"}
+        prefix = f"{self.alias}-"
+        names = [c["name"] for c in self._call(lambda: self.client.collections.retrieve())]
+        dropped = [n for n in names if n.startswith(prefix) and n not in keep]
+        for name in dropped:
+            self.drop_collection(name)
+        return dropped
+
+    # -- documents -------------------------------------------------------------------------
+    def import_documents(self, name: str, documents: list[dict[str, Any]]) -> None:
+        results = self._call(
+            lambda: self.client.collections[name].documents.import_(documents, {"action": "upsert"})
+        )
+        failed = [r for r in results if not r.get("success")]
+        if failed:
+            raise BackendUnavailable(f"Typesense refused {len(failed)} documents: {failed[0]}")
+
+    def retrieve(self, name: str, doc_id: str) -> dict[str, Any] | None:
+        from typesense.exceptions import ObjectNotFound
+
+        try:
+            return self._call(lambda: self.client.collections[name].documents[doc_id].retrieve())
+        except ObjectNotFound:
+            return None
+
+    def export(self, name: str, include_fields: str) -> Iterator[dict[str, Any]]:
+        text = self._call(
+            lambda: self.client.collections[name].documents.export({"include_fields": include_fields})
+        )
+        for line in text.splitlines():
+            if line.strip():
+                yield json.loads(line)
+
+    def search(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One search, sent as a POST (a long filter does not fit in a URL)."""
+        return self.multi_search([{"collection": name, **params}])[0]
+
+    def multi_search(self, searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Several searches in one request; a failed one raises."""
+        from typesense.exceptions import RequestMalformed
+
+        common = {"limit_multi_searches": max(50, len(searches))}
+        answer = self._call(lambda: self.client.multi_search.perform({"searches": searches}, common))
+        results = answer["results"]
+        for result in results:
+            if "error" in result:
+                raise RequestMalformed(result.get("code", 400), result["error"])
+        return results
+
+    def health(self) -> bool:
+        return bool(self._call(lambda: self.client.operations.is_healthy()))

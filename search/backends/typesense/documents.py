@@ -1,0 +1,138 @@
+"""One article as Typesense stores it: our analysis, not Typesense's.
+
+Typesense folds some Vietnamese letters and not others (it misses ư, ơ, ệ, đ) and
+splits on its own rules, so it never sees raw text to analyse: the one indexed field,
+``terms``, holds tokens our analysis made, each an exact string it only has to match:
+
+* folded syllables of headline and text ("duong"), the recall view;
+* pairs of adjacent folded syllables ("lao_dong"), for phrases and proximity;
+* accented syllables that carry diacritics, hex-encoded ("__62c3a0" for "bà"), so
+  that an accented exclusion ("-Tây") removes "tây" and not "tay".
+
+The token sequences the scorer counts term frequencies in (``st``, ``sb``, ``sw``) and
+the display fields are stored in a second collection, looked up by id.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from search.analysis.analyzers import COMPOUND_JOINER
+from search.analysis.views import Analysed
+from search.backends.local import schema as f
+from search.ingest.article import Article
+from search.text import fold, has_diacritics
+
+TERMS = "terms"
+# Stored token sequences (space-separated): accented syllables of the headline and of
+# the text, folded compounds of both.
+TITLE_SEQUENCE, BODY_SEQUENCE, WORDS_SEQUENCE = "st", "sb", "sw"
+# ... and the folded syllables of each (cheaper to store than to fold per query).
+TITLE_FOLDED_SEQUENCE, BODY_FOLDED_SEQUENCE = "sft", "sfb"
+
+# Short names of the views in the statistics collection (one per Whoosh field).
+VIEWS = {
+    f.BODY: "b",
+    f.TITLE: "t",
+    f.BODY_FOLDED: "fb",
+    f.TITLE_FOLDED: "ft",
+    f.WORDS: "w",
+    f.PAIRS: "p",
+}
+_PLAIN = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
+
+
+def token(term: str) -> str:
+    """A term as an exact Typesense token: plain ASCII as is ("lao_dong"), anything
+    else hex-encoded after "__", so Typesense's tokenizer cannot change it."""
+    return term if _PLAIN.fullmatch(term) else "__" + term.encode("utf-8").hex()
+
+
+def folded_token(syllable: str) -> str:
+    return token(fold(syllable))
+
+
+def accented_token(syllable: str) -> str:
+    """An accented syllable's own token; one without diacritics is its folded token."""
+    return "__" + syllable.encode("utf-8").hex() if has_diacritics(syllable) else token(syllable)
+
+
+SORT_ID = "sort_id"  # the id again: Typesense cannot sort by ``id`` itself
+
+
+def schema(name: str) -> dict[str, Any]:
+    """The collection of articles. Fields not listed are stored but not indexed."""
+    return {
+        "name": name,
+        "fields": [
+            {"name": TERMS, "type": "string[]"},
+            {"name": f.DISTRICT, "type": "string[]", "facet": True, "optional": True},
+            {"name": f.YEAR, "type": "string", "facet": True, "optional": True},
+            {"name": f.SORT_DATE, "type": "int64"},
+            {"name": "seq", "type": "int32"},
+            {"name": SORT_ID, "type": "string", "sort": True},  # ties of every sort break by id
+        ],
+        "symbols_to_index": [COMPOUND_JOINER],
+        "token_separators": [],
+    }
+
+
+def content_schema(name: str) -> dict[str, Any]:
+    """Display fields and token sequences, stored only (looked up by id)."""
+    return {"name": name, "fields": [{"name": "seq", "type": "int32", "index": False, "optional": True}]}
+
+
+def stats_schema(name: str) -> dict[str, Any]:
+    """Document frequencies (``id`` = view and token, ``n``) and one metadata record."""
+    return {"name": name, "fields": [{"name": "n", "type": "int32", "index": False, "optional": True}]}
+
+
+def stat_id(view: str, term: str) -> str:
+    return f"{view}.{token(term)}"
+
+
+def terms(analysed: Analysed) -> list[str]:
+    """The article's tokens in the index collection: folded syllables, pairs, and the
+    accented syllables' own tokens."""
+    tokens = {token(s) for s in analysed.title_folded + analysed.body_folded}
+    tokens.update(token(p) for p in analysed.pairs)
+    tokens.update(accented_token(s) for s in analysed.accented_syllables())
+    return sorted(tokens)
+
+
+def view_tokens(analysed: Analysed) -> dict[str, list[str]]:
+    """View short name -> its tokens (with repeats)."""
+    return {VIEWS[name]: tokens for name, tokens in analysed.tokens().items()}
+
+
+def documents(article: Article, analysed: Analysed, seq: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The article's record in the index collection (the tokens, facets and sort key:
+    small, because Typesense reads a whole record for every hit it lists) and in the
+    content collection (display fields and the token sequences the scorer counts)."""
+    indexed: dict[str, Any] = {
+        "id": article.id,
+        "seq": seq,
+        SORT_ID: article.id,
+        TERMS: terms(analysed),
+        f.SORT_DATE: article.sort_key,
+    }
+    content: dict[str, Any] = {
+        "id": article.id,
+        "seq": seq,
+        f.TITLE: article.title,
+        f.BODY: article.body,
+        TITLE_SEQUENCE: " ".join(analysed.title),
+        BODY_SEQUENCE: " ".join(analysed.body),
+        WORDS_SEQUENCE: " ".join(analysed.words),
+        TITLE_FOLDED_SEQUENCE: " ".join(analysed.title_folded),
+        BODY_FOLDED_SEQUENCE: " ".join(analysed.body_folded),
+        "date_iso": article.date_iso,
+        "author": article.author,
+        "url": article.url,
+    }
+    if article.districts:
+        indexed[f.DISTRICT] = content[f.DISTRICT] = list(article.districts)
+    if article.year is not None:
+        indexed[f.YEAR] = content[f.YEAR] = str(article.year)
+    return indexed, content

@@ -1,0 +1,531 @@
+"""The engine facade on a Typesense cluster: the methods and results of
+:class:`search.engine.SearchEngine`, answered by the cluster plus our own scoring.
+
+One search takes four requests: (1) the document frequencies of the query's terms,
+the match count and the facet counts; (2) the postings (ids only) of the query's
+rarest tokens; (3) the candidates' token sequences; (4) the page's display fields.
+
+What matches is decided by our query plan. A query of up to four syllables needs all
+of them: that is a Typesense filter on exact tokens, so total and facets are exact,
+and when no more than ``CANDIDATES`` documents match, all of them are scored. Otherwise
+(a long question, or a short query matching more) the documents holding most of the
+query's rarest tokens (weighted by IDF, topped up by Typesense's own text match) are
+the ``CANDIDATES`` scored; a long question's total and facets then count the documents
+with any of its words.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from search import snippets as highlight
+from search.analysis import segment
+from search.analysis.views import pairs_of
+from search.backends.local import schema as f
+from search.backends.local.storage import NoIndex
+from search.backends.typesense import documents as d
+from search.backends.typesense.cluster import Cluster
+from search.backends.typesense.indexer import META_ID
+from search.backends.typesense.scoring import Candidate, Scorer, Statistics, phrase_parts, plan_terms
+from search.lexicon.abbreviations import Abbreviations
+from search.lexicon.accents import AccentVocabulary
+from search.query import planner as q
+from search.query import ranking
+from search.results import (
+    FACETS,
+    Document,
+    FacetValues,
+    Hit,
+    SearchRequest,
+    SearchResult,
+    date_kind,
+    facet_values,
+    faceted,
+)
+
+CANDIDATES = 200  # documents scored per query (more when a deeper page is asked)
+MAX_TOKENS = 20
+TEXT_MATCH_SHARE = 0.0  # of the candidates, kept for Typesense's text match over ...
+TEXT_MATCH_TOKENS = 20  # ... this many of the query's rarest tokens (0.5 of 8: no better)
+PAGE = 250  # Typesense's largest page
+SCORING_FIELDS = ",".join(
+    [
+        "id",
+        d.TITLE_SEQUENCE,
+        d.BODY_SEQUENCE,
+        d.WORDS_SEQUENCE,
+        d.TITLE_FOLDED_SEQUENCE,
+        d.BODY_FOLDED_SEQUENCE,
+    ]
+)
+# Documents Typesense may list per query for the postings of the rarest tokens (each
+# in at most one page of documents). At 36k documents, 1,500 with 200 candidates comes
+# within half a point of Whoosh on 150 questions; 300 with 100 was 3.4 points below.
+POSTINGS_BUDGET = 1500
+DISPLAY_FIELDS = f"id,{f.TITLE},{f.BODY},url,{f.DISTRICT},{f.YEAR},date_iso,author"
+FREQUENCY_CACHE = 200_000
+
+
+@dataclass
+class _Generation:
+    """What one built collection needs beside the cluster (loaded once)."""
+
+    name: str  # the index collection (tokens, facets, sort key)
+    stats: str  # document frequencies and metadata
+    content: str  # display fields and token sequences
+    meta: dict[str, Any]
+    abbreviations: Abbreviations
+    accents: AccentVocabulary
+
+
+def _quote(value: str) -> str:
+    return "`" + value.replace("`", "") + "`"
+
+
+def _any_of(name: str, values: list[str]) -> str:
+    return f"{name}:=[{','.join(_quote(v) for v in values)}]"
+
+
+def _has(tokens: list[str]) -> str:
+    return " && ".join(f"{d.TERMS}:={t}" for t in tokens)
+
+
+class _Query:
+    """A parsed request turned into Typesense filters and the scorer's plan."""
+
+    def __init__(self, text: str, abbreviations: Abbreviations) -> None:
+        self.parsed = q.parse(text)
+        self.plan = q.plan(self.parsed, abbreviations)
+        self.marks = q.marks(self.parsed, abbreviations)
+        self.exact = True  # does the filter name exactly the documents the plan matches?
+        self.filters: list[str] = []  # what must match: the words, then the conditions
+        self.conditions: list[str] = []  # phrases and exclusions
+        plan = self.plan
+        counted = [c for c in plan.clauses if not c.filler] or plan.clauses
+        self.clause_filters: list[str] = []
+        if plan.min_match >= len(counted):
+            self.clause_filters = [f"({self._clause(c)})" for c in counted]
+        elif plan.min_match > 0:  # a long question: any of its words, the plan decides
+            self.exact = False
+            tokens = {d.token(s[0].text) for c in counted for alt in c.alternatives for s in alt}
+            self.clause_filters = [f"{d.TERMS}:=[{','.join(sorted(tokens))}]"]
+        self.filters += self.clause_filters
+        for phrase in plan.phrases:
+            if isinstance(phrase, list):
+                self.conditions.append(_any_of(d.TERMS, [_token(ref) for ref in phrase]))
+            else:
+                self.exact = False  # three syllables or more: pairs here, positions in Python
+                folded = phrase_parts(phrase)[0][1]
+                self.conditions.append(_has([d.token(p) for p in pairs_of(folded)]))
+        for exclusion in plan.exclusions:
+            if isinstance(exclusion, list):
+                self.conditions.append(f"{d.TERMS}:!=[{','.join(_token(ref) for ref in exclusion)}]")
+            else:
+                self.exact = False
+        self.filters += self.conditions
+
+    @staticmethod
+    def _clause(clause: q.Clause) -> str:
+        alternatives = [_has([d.token(syllable[0].text) for syllable in alt]) for alt in clause.alternatives]
+        return " || ".join(f"({a})" for a in alternatives)
+
+    def tokens(self, statistics: Statistics) -> list[tuple[str, float, int]]:
+        """The query's folded syllables and pairs as Typesense tokens, with their IDF
+        and document frequency, rarest first."""
+        terms: dict[tuple[str, str], int] = {}
+        for clause in self.plan.clauses:
+            if clause.filler:
+                continue
+            for alternative in clause.alternatives:
+                for syllable in alternative:
+                    text = syllable[0].text
+                    frequencies = statistics.frequencies
+                    terms["fb", text] = max(
+                        frequencies.get(("fb", text), 0), frequencies.get(("ft", text), 0)
+                    )
+        for ref in self.plan.boosts:
+            if ref.field == f.PAIRS:
+                terms["p", ref.text] = statistics.frequencies.get(("p", ref.text), 1)
+        ordered = sorted((n, term) for (_view, term), n in terms.items() if n > 0)
+        return [(d.token(term), ranking.idf(n, statistics.documents), n) for n, term in ordered]
+
+
+def _token(ref: q.TermRef) -> str:
+    if ref.field in (f.BODY, f.TITLE):
+        return d.accented_token(ref.text)
+    return d.token(ref.text)
+
+
+def _facet_filter(districts: tuple[str, ...], years: tuple[int, ...]) -> tuple[list[str], list[str]]:
+    by_district = [_any_of(f.DISTRICT, list(districts))] if districts else []
+    by_year = [_any_of(f.YEAR, [str(y) for y in years])] if years else []
+    return by_district, by_year
+
+
+def _filter(parts: list[str]) -> str:
+    return " && ".join(parts)
+
+
+class TypesenseEngine:
+    """:class:`search.engine.SearchEngine`'s interface on a Typesense cluster."""
+
+    def __init__(self, index_dir: Path | None = None, cluster: Cluster | None = None) -> None:
+        self.index_dir = Path(index_dir) if index_dir is not None else Path("index")
+        self.cluster = cluster or Cluster.from_environment()
+        self._generation_cache: _Generation | None = None
+        self._frequencies: OrderedDict[tuple[str, str, str], int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # -- the built collection --------------------------------------------------------
+    def _generation(self) -> _Generation:
+        name = self.cluster.resolve_alias()
+        if name is None:
+            raise NoIndex(
+                f"no collection behind the Typesense alias {self.cluster.alias!r}; "
+                "build one with: vnsearch index"
+            )
+        with self._lock:
+            cached = self._generation_cache
+            if cached is not None and cached.name == name:
+                return cached
+        stats = f"{name}-stats"
+        record = self.cluster.retrieve(stats, META_ID)
+        if record is None:
+            raise NoIndex(f"the Typesense collection {name!r} has no statistics; rebuild it")
+        meta = json.loads(record["meta"])
+        generation = _Generation(
+            name,
+            stats,
+            f"{name}-docs",
+            meta,
+            Abbreviations(meta["abbreviations"]),
+            AccentVocabulary(meta["accents"]),
+        )
+        with self._lock:
+            self._generation_cache = generation
+        return generation
+
+    def close(self) -> None:
+        """Nothing is held open between requests."""
+
+    def follow_in_background(self) -> None:
+        """Nothing to open ahead: a new collection needs only its statistics record."""
+
+    def exists(self) -> bool:
+        return self.cluster.resolve_alias() is not None
+
+    def prepare(self) -> bool:
+        if not self.exists():
+            return False
+        segment.load_model()
+        self._generation()
+        return True
+
+    def info(self) -> dict[str, Any]:
+        name = self.cluster.resolve_alias()
+        if name is None:
+            return {"status": "no index", "documents": 0}
+        generation = self._generation()
+        return {
+            "status": "ok",
+            "documents": self.cluster.count(name),
+            "generation": name,
+            "built_at": generation.meta.get("built_at"),
+        }
+
+    # -- statistics ------------------------------------------------------------------
+    def _statistics(
+        self, generation: _Generation, keys: set[tuple[str, str]], also: list[dict[str, Any]]
+    ) -> tuple[Statistics, list[dict[str, Any]]]:
+        """Document frequencies of ``keys`` (cached, else looked up), and the results of
+        the searches ``also`` sent in the same request."""
+        frequencies: dict[tuple[str, str], int] = {}
+        missing: list[tuple[str, str]] = []
+        with self._lock:
+            for key in keys:
+                found = self._frequencies.get((generation.name, *key))
+                if found is None:
+                    missing.append(key)
+                else:
+                    frequencies[key] = found
+        by_id = {d.stat_id(view, term): (view, term) for view, term in missing}
+        ids = sorted(by_id)
+        lookups = [
+            {
+                "collection": generation.stats,
+                "q": "*",
+                "filter_by": _any_of("id", ids[i : i + PAGE]),
+                "per_page": PAGE,
+                "include_fields": "id,n",
+            }
+            for i in range(0, len(ids), PAGE)
+        ]
+        results = self.cluster.multi_search(lookups + also) if lookups or also else []
+        fetched = dict.fromkeys(missing, 1)
+        for result in results[: len(lookups)]:
+            for hit in result["hits"]:
+                fetched[by_id[hit["document"]["id"]]] = int(hit["document"]["n"])
+        with self._lock:
+            for key, n in fetched.items():
+                self._frequencies[(generation.name, *key)] = n
+            while len(self._frequencies) > FREQUENCY_CACHE:
+                self._frequencies.popitem(last=False)
+        frequencies.update(fetched)
+        documents = int(generation.meta["documents"])
+        return Statistics(documents, generation.meta["averages"], frequencies), results[len(lookups) :]
+
+    # -- candidates --------------------------------------------------------------------
+    def _ids(self, name: str, params: dict[str, Any], limit: int) -> list[str]:
+        """Up to ``limit`` ids one search lists, page by page."""
+        ids: list[str] = []
+        page = 1
+        while len(ids) < limit:
+            per_page = min(PAGE, limit - len(ids)) if page == 1 else PAGE
+            result = self.cluster.search(
+                name, {**params, "page": page, "per_page": per_page, "include_fields": "id"}
+            )
+            ids += [hit["document"]["id"] for hit in result["hits"]]
+            if len(result["hits"]) < per_page or len(ids) >= int(result["found"]):
+                break
+            page += 1
+        return ids[:limit]
+
+    def _stored(self, generation: _Generation, ids: list[str], fields: str) -> dict[str, dict[str, Any]]:
+        """Content records by id."""
+        searches = [
+            {
+                "collection": generation.content,
+                "q": "*",
+                "filter_by": _any_of("id", ids[i : i + PAGE]),
+                "per_page": len(ids[i : i + PAGE]),
+                "include_fields": fields,
+            }
+            for i in range(0, len(ids), PAGE)
+        ]
+        found: dict[str, dict[str, Any]] = {}
+        for result in self.cluster.multi_search(searches) if searches else []:
+            found.update({hit["document"]["id"]: hit["document"] for hit in result["hits"]})
+        return found
+
+    def _candidate_ids(
+        self,
+        generation: _Generation,
+        query: _Query,
+        filters: list[str],
+        statistics: Statistics,
+        limit: int,
+        total: int | None,
+    ) -> list[str]:
+        """The documents to score: all that match when the filter is exact and they are
+        few; else those with the most (by IDF) of the query's rarest tokens, whose
+        postings Typesense lists (ids only), topped up by its own text match."""
+        every = {"q": "*", "filter_by": _filter(filters)} if filters else {"q": "*"}
+        if (total is not None and query.exact and total <= limit) or query.plan.matches_everything:
+            return self._ids(generation.name, every, limit)
+        tokens = query.tokens(statistics)
+        narrowing = filters if query.exact else [c for c in filters if c not in query.clause_filters]
+        rare: list[tuple[str, float, int]] = []
+        budget = POSTINGS_BUDGET
+        for token, idf, n in tokens[:MAX_TOKENS]:
+            if n > min(budget, PAGE):
+                break
+            rare.append((token, idf, n))
+            budget -= n
+        searches = [
+            {
+                "collection": generation.name,
+                "q": "*",
+                "filter_by": _filter([*narrowing, f"{d.TERMS}:={token}"]),
+                "per_page": n,
+                "include_fields": "id",
+            }
+            for token, _idf, n in rare
+        ]
+        evidence: dict[str, float] = {}
+        for (_token, idf, _n), result in zip(
+            rare, self.cluster.multi_search(searches) if searches else [], strict=True
+        ):
+            for hit in result["hits"]:
+                doc_id = hit["document"]["id"]
+                evidence[doc_id] = evidence.get(doc_id, 0.0) + idf
+        chosen = sorted(evidence, key=lambda i: -evidence[i])[: limit - int(limit * TEXT_MATCH_SHARE)]
+        if len(chosen) < limit and tokens:
+            params = {
+                **every,
+                "q": " ".join(token for token, _idf, _n in tokens[:TEXT_MATCH_TOKENS]),
+                "query_by": d.TERMS,
+                "num_typos": 0,
+                "typo_tokens_threshold": 0,
+                "drop_tokens_threshold": limit,
+                "prefix": False,
+                "highlight_fields": "none",
+            }
+            seen = set(chosen)
+            more = self._ids(generation.name, params, limit)
+            chosen += [doc_id for doc_id in more if doc_id not in seen][: limit - len(chosen)]
+        return chosen
+
+    def _facet_searches(
+        self, generation: _Generation, filters: list[str], request: SearchRequest
+    ) -> list[dict[str, Any]]:
+        """The total, and each facet's counts under the other facet's selection."""
+        by_district, by_year = _facet_filter(request.districts, request.years)
+        if not by_district and not by_year:  # one search answers all three
+            search = {"collection": generation.name, "q": "*", "per_page": 0, "max_facet_values": 1000}
+            search["facet_by"] = f"{f.DISTRICT},{f.YEAR}"
+            if filters:
+                search["filter_by"] = _filter(filters)
+            return [search]
+        searches = [
+            {"q": "*", "filter_by": _filter(filters + by_district + by_year), "per_page": 0},
+            {"q": "*", "filter_by": _filter(filters + by_year), "per_page": 0, "facet_by": f.DISTRICT},
+            {"q": "*", "filter_by": _filter(filters + by_district), "per_page": 0, "facet_by": f.YEAR},
+        ]
+        for search in searches:
+            search["collection"] = generation.name
+            if "facet_by" in search:
+                search["max_facet_values"] = 1000
+            if not search["filter_by"]:
+                del search["filter_by"]
+        return searches
+
+    @staticmethod
+    def _counts(facet_results: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+        """Each facet's value counts from the facet searches' results."""
+        if len(facet_results) == 1:  # both facets from one search
+            facet_results = facet_results * 2
+        counts: dict[str, dict[str, int]] = {}
+        for name, result in zip(FACETS, facet_results, strict=True):
+            counts[name] = {}
+            for facet in result.get("facet_counts", []):
+                if facet["field_name"] == name:
+                    counts[name].update({c["value"]: int(c["count"]) for c in facet["counts"] if c["count"]})
+        return counts
+
+    # -- searching -----------------------------------------------------------------------
+    def _ranked(
+        self,
+        generation: _Generation,
+        query: _Query,
+        filters: list[str],
+        limit: int,
+        statistics: Statistics,
+        total: int | None = None,
+    ) -> list[tuple[Candidate, float]]:
+        limit_candidates = max(limit, CANDIDATES)
+        ids = self._candidate_ids(generation, query, filters, statistics, limit_candidates, total)
+        stored = self._stored(generation, ids, SCORING_FIELDS)
+        candidates = [Candidate.from_hit(stored[i]) for i in ids if i in stored]
+        return Scorer(candidates, statistics, query.plan).ranked(query.plan, limit)
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
+        generation = self._generation()
+        query = _Query(request.query, generation.abbreviations)
+        by_district, by_year = _facet_filter(request.districts, request.years)
+        filters = query.filters + by_district + by_year
+        ranked = request.sort == "relevance" and not query.parsed.is_empty
+        keys = plan_terms(query.plan) if ranked else set()
+        statistics, counted = self._statistics(
+            generation, keys, self._facet_searches(generation, query.filters, request)
+        )
+        total_result, facet_results = counted[0], counted[1:] or counted[:1]
+        total = int(total_result["found"])
+        first = (request.page - 1) * request.per_page
+        if ranked:
+            best = self._ranked(generation, query, filters, first + request.per_page, statistics, total)
+            page: list[tuple[str, float | None]] = [(c.id, score) for c, score in best[first:]]
+        else:
+            params = {"q": "*", "sort_by": f"{f.SORT_DATE}:desc,{d.SORT_ID}:asc", "include_fields": "id"}
+            params.update({"page": request.page, "per_page": request.per_page})
+            if filters:
+                params["filter_by"] = _filter(filters)
+            hits = self.cluster.search(generation.name, params)["hits"]
+            page = [(hit["document"]["id"], None) for hit in hits]
+        stored = self._stored(generation, [doc_id for doc_id, _ in page], DISPLAY_FIELDS)
+        hits = [self._hit(stored[doc_id], score, query.marks) for doc_id, score in page if doc_id in stored]
+        facets, distinct = faceted(self._counts(facet_results), request)
+        return SearchResult(
+            request=request,
+            total=total,
+            took_ms=(time.perf_counter() - started) * 1000,
+            hits=hits,
+            facets=facets,
+            facet_values=distinct,
+            suggestion=generation.accents.suggest(request.query) if not query.parsed.is_empty else None,
+        )
+
+    @staticmethod
+    def _hit(stored: dict[str, Any], score: float | None, marks: highlight.Marks) -> Hit:
+        title, body = stored.get(f.TITLE) or "", stored.get(f.BODY) or ""
+        return Hit(
+            id=stored["id"],
+            title=title,
+            title_html=highlight.mark_all(title, marks),
+            snippet=highlight.snippet(body, marks),
+            url=stored.get("url"),
+            district=list(stored.get(f.DISTRICT) or []),
+            year=_year(stored.get(f.YEAR)),
+            date=stored.get("date_iso"),
+            score=round(score, 4) if score is not None else None,
+            date_kind=date_kind(stored.get("date_iso"), _year(stored.get(f.YEAR))),
+        )
+
+    def facet(self, request: SearchRequest, name: str, facet_query: str) -> FacetValues:
+        """One facet's values under the search ``request`` that contain ``facet_query``."""
+        generation = self._generation()
+        query = _Query(request.query, generation.abbreviations)
+        searches = self._facet_searches(generation, query.filters, request)
+        counted = self.cluster.multi_search(searches)
+        counts = self._counts(counted[1:] or counted[:1])
+        return facet_values(name, counts[name], request, facet_query)
+
+    def rank(self, query_text: str, limit: int) -> list[tuple[str, float]]:
+        """Just the ranking: (id, score) of the best ``limit`` documents, no snippets."""
+        generation = self._generation()
+        query = _Query(query_text, generation.abbreviations)
+        statistics, _ = self._statistics(generation, plan_terms(query.plan), [])
+        ranked = self._ranked(generation, query, query.filters, limit, statistics)
+        return [(c.id, score) for c, score in ranked]
+
+    # -- documents -------------------------------------------------------------------------
+    def document(self, doc_id: str) -> Document | None:
+        """The stored article with this id, or None."""
+        stored = self.cluster.retrieve(self._generation().content, doc_id)
+        if stored is None:
+            return None
+        return Document(
+            id=stored["id"],
+            title=stored.get(f.TITLE) or "",
+            body=stored.get(f.BODY) or "",
+            url=stored.get("url"),
+            district=list(stored.get(f.DISTRICT) or []),
+            year=_year(stored.get(f.YEAR)),
+            date=stored.get("date_iso"),
+            author=stored.get("author"),
+        )
+
+    def stored_texts(self) -> Iterator[tuple[str, str]]:
+        """(id, title and text) of every document, in index order (for baselines)."""
+        rows = list(self.cluster.export(self._generation().content, f"id,seq,{f.TITLE},{f.BODY}"))
+        rows.sort(key=lambda row: int(row.get("seq", 0)))
+        for row in rows:
+            yield row["id"], f"{row.get(f.TITLE) or ''}\n{row.get(f.BODY) or ''}"
+
+    def highlighted(self, document: Document, query_text: str) -> tuple[str, str]:
+        """The article's title and text as escaped HTML, with the query's words marked."""
+        generation = self._generation()
+        marks = q.marks(q.parse(query_text), generation.abbreviations) if query_text.strip() else None
+        marks = marks or highlight.Marks()
+        return highlight.mark_all(document.title, marks), highlight.mark_all(document.body, marks)
+
+
+def _year(value: Any) -> int | None:
+    return int(value) if value is not None and str(value).isdigit() else None

@@ -1,0 +1,151 @@
+"""``vnsearch index`` on a Typesense cluster: build a new collection, then swap the alias.
+
+Readers resolve the alias (``VNSEARCH_TYPESENSE_COLLECTION``, default ``vnsearch``) to
+one built collection. A rebuild writes ``<alias>-<time>`` (the articles) and
+``<alias>-<time>-stats`` (document frequencies and metadata) and ``<alias>-<time>-docs``
+(display fields and token sequences), moves the alias in one
+request, then drops the older collections; if it fails half-way, its collections are
+dropped and the alias keeps pointing at the old ones.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from search.analysis.pipeline import segmented
+from search.analysis.views import Analysed, quantised
+from search.backends.local.indexer import BuildReport, Progress
+from search.backends.typesense import documents as d
+from search.backends.typesense.cluster import Cluster
+from search.ingest.article import Problem
+from search.ingest.sources import read_sources
+from search.lexicon.abbreviations import AbbreviationMiner
+from search.lexicon.accents import AccentCounter
+
+BATCH = 200
+STATS_BATCH = 5000
+META_ID = "~meta"
+SPARSE_VIEWS = ("w", "p")
+
+
+class _Statistics:
+    """Document frequency of every term of every view, and the views' total lengths."""
+
+    def __init__(self) -> None:
+        self.frequencies = {view: Counter[str]() for view in d.VIEWS.values()}
+        self.lengths: dict[str, float] = dict.fromkeys(self.frequencies, 0.0)
+        self.documents = 0
+
+    def add(self, analysed: Analysed) -> None:
+        self.documents += 1
+        for view, tokens in d.view_tokens(analysed).items():
+            self.frequencies[view].update(set(tokens))
+            self.lengths[view] += quantised(len(tokens))
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """One record a syllable; one a compound or pair that two or more documents
+        have (the many others are in at most one document: the scorer counts one)."""
+        for view, counts in self.frequencies.items():
+            least = 2 if view in SPARSE_VIEWS else 1
+            for term, n in counts.items():
+                if n >= least:
+                    yield {"id": d.stat_id(view, term), "n": n}
+
+    def averages(self) -> dict[str, float]:
+        return {
+            view: (self.lengths[view] / self.documents if self.documents else 1.0)
+            for view in self.frequencies
+        }
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def build_collection(
+    sources: Iterable[Path],
+    index_dir: Path | None = None,
+    progress: Progress = lambda items: items,
+    memory_mb: int = 256,
+    workers: int = 0,
+    cluster: Cluster | None = None,
+) -> BuildReport:
+    """Index every article of ``sources`` into a new collection and point the alias at it.
+
+    ``index_dir`` and ``memory_mb`` are the Whoosh builder's and are ignored here.
+    """
+    del index_dir, memory_mb
+    started = time.perf_counter()
+    cluster = cluster or Cluster.from_environment()
+    sources = list(sources)
+    name = f"{cluster.alias}-{datetime.now().strftime('%Y%m%dT%H%M%S%f')}"
+    stats_name, content_name = f"{name}-stats", f"{name}-docs"
+    report = BuildReport()
+    cluster.create_collection(d.schema(name))
+    try:
+        cluster.create_collection(d.stats_schema(stats_name))
+        cluster.create_collection(d.content_schema(content_name))
+        statistics = _Statistics()
+        miner, accents = AbbreviationMiner(), AccentCounter()
+
+        def analysed_documents() -> Iterator[dict[str, Any]]:
+            for item, compounds in segmented(progress(read_sources(sources)), workers):
+                if isinstance(item, Problem):
+                    report.problems.append(item)
+                    continue
+                analysed = Analysed(item, compounds)
+                statistics.add(analysed)
+                miner.add(f"{item.title}\n{item.body}", item.id)
+                accents.add_compounds(compounds)
+                report.indexed += 1
+                yield d.documents(item, analysed, report.indexed)
+
+        for batch in _batches(analysed_documents(), BATCH):
+            cluster.import_documents(name, [indexed for indexed, _content in batch])
+            cluster.import_documents(content_name, [content for _indexed, content in batch])
+        if report.indexed == 0:
+            raise _NothingIndexed
+        for syllable, n in statistics.frequencies["b"].items():
+            accents.add_syllable(syllable, n)
+        for batch in _batches(statistics.records(), STATS_BATCH):
+            cluster.import_documents(stats_name, batch)
+        abbreviations = miner.result()
+        report.abbreviations = len(abbreviations)
+        report.seconds = time.perf_counter() - started
+        meta = {
+            "documents": cluster.count(name),
+            "averages": statistics.averages(),
+            "abbreviations": abbreviations.pairs,
+            "accents": accents.result(min_count=2 if report.indexed >= 1000 else 1).forms,
+            "built_at": datetime.now().isoformat(timespec="seconds"),
+            "sources": [str(s) for s in sources],
+            "indexed": report.indexed,
+            "skipped": report.skipped,
+            "seconds": round(report.seconds, 2),
+        }
+        cluster.import_documents(stats_name, [{"id": META_ID, "meta": json.dumps(meta, ensure_ascii=False)}])
+    except BaseException as error:
+        for collection in (name, stats_name, content_name):
+            cluster.drop_collection(collection)
+        if isinstance(error, _NothingIndexed):
+            report.seconds = time.perf_counter() - started
+            return report
+        raise
+    cluster.point_alias(name)
+    cluster.drop_older(name)
+    report.seconds = time.perf_counter() - started
+    report.generation = Path(f"typesense:{name}")
+    return report
+
+
+class _NothingIndexed(Exception):
+    pass

@@ -1,0 +1,112 @@
+""" "Did you mean": the accented form of a query typed without diacritics.
+
+Learned from the index's own text at build time: for every folded word (pyvi compound)
+and syllable, the accented form the corpus writes most often. A query such as
+"cong doan" is covered left to right by the longest known compounds, then syllables:
+"công đoàn".
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+from search.analysis import segment
+from search.text import fold, has_diacritics, normalize
+
+MAX_WORD_SYLLABLES = 4
+_PRUNE_AT = 2_000_000  # distinct compounds kept in memory before rare ones are dropped
+
+
+class AccentCounter:
+    """Counts accented forms while indexing (memory stays bounded)."""
+
+    def __init__(self) -> None:
+        self.compounds: Counter[str] = Counter()
+        self.syllables: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def add_compounds(self, compounds: Iterable[str]) -> None:
+        """Compounds as the segmenter wrote them ("Liên_đoàn")."""
+        self.compounds.update(c.lower() for c in compounds)
+        if len(self.compounds) > _PRUNE_AT:  # lossy counting: forget the once-seen
+            self.compounds = Counter({c: n for c, n in self.compounds.items() if n > 1})
+
+    def add_syllable(self, syllable: str, documents: int) -> None:
+        if has_diacritics(syllable):
+            self.syllables[fold(syllable)][syllable] = documents
+
+    def add_accented(self, syllables: Iterable[str]) -> None:
+        """The distinct accented syllables of one document (each counts once)."""
+        for syllable in syllables:
+            self.syllables[fold(syllable)][syllable] += 1
+
+    def result(self, min_count: int = 1) -> AccentVocabulary:
+        by_fold: dict[str, Counter[str]] = defaultdict(Counter)
+        for compound, count in self.compounds.items():
+            if count >= min_count and has_diacritics(compound):
+                by_fold[fold(compound)][compound] = count
+        forms = {key: forms.most_common(1)[0][0].replace("_", " ") for key, forms in by_fold.items()}
+        for key, variants in self.syllables.items():
+            forms[key] = variants.most_common(1)[0][0]
+        return AccentVocabulary({k.replace("_", " "): v for k, v in forms.items()})
+
+
+class AccentVocabulary:
+    """Folded form ("cong doan") -> the corpus's usual accented form ("công đoàn")."""
+
+    FILE_NAME = "accents.json"
+
+    def __init__(self, forms: dict[str, str]) -> None:
+        self.forms = forms
+
+    def __len__(self) -> int:
+        return len(self.forms)
+
+    def suggest(self, query: str) -> str | None:
+        """The query with its unaccented words accented; None when the query has
+        diacritics already or nothing would change."""
+        text = normalize(query)
+        if not self.forms or has_diacritics(text):
+            return None
+        spans = list(segment.syllables(text))
+        pieces: list[str] = []
+        last = 0
+        i = 0
+        while i < len(spans):
+            for size in range(min(MAX_WORD_SYLLABLES, len(spans) - i), 0, -1):
+                group = spans[i : i + size]
+                key = " ".join(m.group(0).lower() for m in group)
+                accented = self.forms.get(key)
+                if accented and (size > 1 or key != accented):
+                    break
+            else:
+                size, accented = 1, None
+            group = spans[i : i + size]
+            pieces.append(text[last : group[0].start()])
+            original = text[group[0].start() : group[-1].end()]
+            pieces.append(_like(original, accented) if accented else original)
+            last = group[-1].end()
+            i += size
+        pieces.append(text[last:])
+        suggestion = "".join(pieces)
+        return suggestion if suggestion != text else None
+
+    def save(self, folder: Path) -> None:
+        (folder / self.FILE_NAME).write_text(json.dumps(self.forms, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> AccentVocabulary:
+        path = folder / cls.FILE_NAME
+        if not path.exists():
+            return cls({})
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _like(original: str, accented: str) -> str:
+    """``accented`` with the capitals of ``original`` ("Chuong My" -> "Chương Mỹ")."""
+    if " " in original and original.count(" ") != accented.count(" "):
+        return accented
+    letters = [a.upper() if o.isupper() else a for o, a in zip(original, accented, strict=False)]
+    return "".join(letters) + accented[len(letters) :]

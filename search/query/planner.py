@@ -1,0 +1,311 @@
+"""From what a reader types to a query plan (:class:`Plan`).
+
+The reader's syntax is small and forgiving: words, "quoted phrases" and -exclusions
+(of a word or a "phrase"). Anything else (Whoosh's own syntax such as ``title:``,
+``[a TO b]``, ``~2``, ``^3``, stray quotes) is read as plain text, never as operators,
+so no input can make the parser fail.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from search.analysis.analyzers import COMPOUND_JOINER, compound_analyzer, syllable_texts
+from search.backends.local import schema as f
+from search.lexicon.abbreviations import Abbreviations
+from search.snippets import Marks, marks_for
+from search.text import fold, has_diacritics, normalize
+
+# Weights of the views of the text, tuned on the ViNewsQA dev questions (see BENCHMARKS.md).
+TITLE_BOOST = 0.25
+ACCENT_BOOST = 1.0  # an exact-accent match scores on the accented view too
+FOLD_BOOST = 1.0  # the folded view, when the query has accents (else it is the only view)
+COMPOUND_BOOST = 0.75
+PAIR_BOOST = 1.0  # two query syllables side by side in the document
+EXPANSION_BOOST = 0.7  # an abbreviation's other form counts, a little less
+ALL_REQUIRED_UP_TO = 4  # syllables; longer queries need only some of their words
+MIN_MATCH_FRACTION = 0.3  # of a long query's non-filler words, at least this many match
+
+# Question words and function words: they make a sentence a question but name nothing
+# to find. Down-weighted in long queries, never dropped (lowercased syllables).
+FILLER_WORDS = frozenset(
+    {
+        "gì",
+        "nào",
+        "ai",
+        "đâu",
+        "sao",
+        "bao nhiêu",
+        "bao giờ",
+        "khi nào",
+        "ở đâu",
+        "tại sao",
+        "vì sao",
+        "như thế nào",
+        "thế nào",
+        "là gì",
+        "điều gì",
+        "những gì",
+        "cái gì",
+        "có phải",
+        "hay không",
+        "không",
+        "là",
+        "của",
+        "có",
+        "được",
+        "và",
+        "các",
+        "những",
+        "thì",
+        "mà",
+        "đã",
+        "bị",
+        "cho",
+        "với",
+        "trong",
+        "để",
+        "theo",
+        "này",
+        "đó",
+        "người ta",
+    }
+)
+FILLER_WEIGHT = 0.2
+
+_USER_SYNTAX = re.compile(r'(?P<neg>-?)"(?P<phrase>[^"]*)"|(?P<neg_word>-?)(?P<word>[^\s"]+)')
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+
+
+@dataclass
+class ParsedQuery:
+    """The reader's query as lowercased, normalised syllables."""
+
+    terms: list[str] = field(default_factory=list)
+    phrases: list[list[str]] = field(default_factory=list)
+    excluded: list[list[str]] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.terms and not self.phrases
+
+    def positive_syllables(self) -> list[str]:
+        return self.terms + [s for phrase in self.phrases for s in phrase]
+
+
+def _printable(text: str) -> str:
+    """Drop control and format characters (keep spaces and line breaks as spaces)."""
+    return "".join(
+        " " if ch.isspace() else ch for ch in text if unicodedata.category(ch)[0] != "C" or ch.isspace()
+    )
+
+
+def parse(text: str) -> ParsedQuery:
+    """Read words, "phrases" and -exclusions; never raises."""
+    parsed = ParsedQuery()
+    text = normalize(_printable(text)).translate(_QUOTES)
+    for match in _USER_SYNTAX.finditer(text):
+        if match.group("phrase") is not None:
+            syllables = syllable_texts(match.group("phrase"))
+            negative = bool(match.group("neg"))
+        else:
+            syllables = syllable_texts(match.group("word"))
+            negative = bool(match.group("neg_word"))
+        if not syllables:
+            continue
+        if negative:
+            parsed.excluded.append(syllables)
+        elif match.group("phrase") is not None and len(syllables) > 1:
+            parsed.phrases.append(syllables)
+        else:
+            parsed.terms.extend(syllables)
+    return parsed
+
+
+@dataclass(frozen=True)
+class TermRef:
+    """One term of one view of the text, and how much it counts."""
+
+    field: str
+    text: str
+    boost: float = 1.0
+    # False when another term of the same syllable already has every document this one
+    # has (an accented term beside its folded form): it only adds to the score.
+    matches: bool = True
+
+
+# A syllable matches through any of its terms; an alternative needs all its syllables;
+# a clause is met by any of its alternatives (the words as typed, or an abbreviation's
+# other form).
+Syllable = list[TermRef]
+Alternative = list[Syllable]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Documents in which ``words`` stand one after another in one of ``fields``."""
+
+    fields: tuple[str, ...]
+    words: tuple[str, ...]
+
+
+# Documents a phrase or exclusion names: those with any of these terms, or a phrase's.
+Condition = list[TermRef] | Phrase
+
+
+@dataclass
+class Clause:
+    alternatives: list[Alternative]
+    filler: bool = False  # a question or function word: scores, never required
+
+
+@dataclass
+class Plan:
+    """How to answer a query: what must match, what scores, what is excluded.
+
+    Short queries need every clause ("Phú Xuyên" must not match every "Trần Phú");
+    longer ones need ``min_match`` of their non-filler clauses, so a long question
+    still finds its article. Quoted ``phrases`` must all match; ``exclusions`` remove.
+    """
+
+    clauses: list[Clause] = field(default_factory=list)
+    boosts: list[TermRef] = field(default_factory=list)
+    phrases: list[Condition] = field(default_factory=list)
+    exclusions: list[Condition] = field(default_factory=list)
+    min_match: int = 0
+
+    @property
+    def matches_everything(self) -> bool:
+        return not self.clauses and not self.phrases
+
+
+def _syllable(syllable: str, exact: bool, weight: float = 1.0) -> Syllable:
+    """One syllable, matched without accents; when the reader typed accents (``exact``),
+    the syllable as typed scores again on the accented view ("bà" is not "ba")."""
+    folded = fold(syllable)
+    fold_weight = weight * (FOLD_BOOST if exact else 1.0)
+    refs = [
+        TermRef(f.BODY_FOLDED, folded, fold_weight),
+        TermRef(f.TITLE_FOLDED, folded, fold_weight * TITLE_BOOST),
+    ]
+    if exact:
+        refs += [
+            TermRef(f.BODY, syllable, weight * ACCENT_BOOST, matches=False),
+            TermRef(f.TITLE, syllable, weight * ACCENT_BOOST * TITLE_BOOST, matches=False),
+        ]
+    return refs
+
+
+def _phrase_query(syllables: list[str]) -> Condition:
+    """An exact phrase in the headline or the text, accents ignored. Two syllables are
+    one term of the pairs view; longer phrases are checked in the text."""
+    folded = [fold(s) for s in syllables]
+    if len(folded) == 2:
+        return [TermRef(f.PAIRS, COMPOUND_JOINER.join(folded))]
+    return Phrase((f.BODY_FOLDED, f.TITLE_FOLDED), tuple(folded))
+
+
+def _exclusion(syllables: list[str]) -> Condition:
+    """What an exclusion removes: as typed, with accents when it has them ("-Tây" does
+    not remove every "tay"), accent-insensitively when typed without."""
+    folded = [fold(s) for s in syllables]
+    if folded == syllables:
+        if len(folded) == 2:
+            return [TermRef(f.PAIRS, COMPOUND_JOINER.join(folded))]
+        fields = (f.BODY_FOLDED, f.TITLE_FOLDED)
+    else:
+        fields, folded = (f.BODY, f.TITLE), syllables
+    if len(folded) == 1:
+        return [TermRef(name, folded[0]) for name in fields]
+    return Phrase(fields, tuple(folded))
+
+
+def _filler_length(syllables: list[str], start: int) -> int:
+    """How many syllables from ``start`` form a filler word (0 when none)."""
+    for length in (3, 2, 1):
+        if " ".join(syllables[start : start + length]) in FILLER_WORDS:
+            return length
+    return 0
+
+
+def _clauses(terms: list[str], abbreviations: Abbreviations, exact: bool) -> list[Clause]:
+    """One clause per query syllable; a span that is an abbreviation (or its long
+    form) becomes one clause that matches either form."""
+    alternatives = abbreviations.alternatives(terms) if terms else []
+    long_query = len(terms) > ALL_REQUIRED_UP_TO
+    clauses: list[Clause] = []
+    i = 0
+    while i < len(terms):
+        span = next(((s, e, other) for s, e, other in alternatives if s == i), None)
+        if span is not None:
+            start, end, other = span
+            as_typed = [_syllable(s, exact) for s in terms[start:end]]
+            expanded = [_syllable(s, exact, EXPANSION_BOOST) for s in other]
+            clauses.append(Clause([as_typed, expanded]))
+            i = end
+            continue
+        filler = _filler_length(terms, i) if long_query else 0
+        for syllable in terms[i : i + max(filler, 1)]:
+            weight = FILLER_WEIGHT if filler else 1.0
+            clauses.append(Clause([[_syllable(syllable, exact, weight)]], filler=bool(filler)))
+        i += max(filler, 1)
+    return clauses
+
+
+def _compound_terms(terms: list[str]) -> set[str]:
+    """Folded compounds the query may mean: pyvi's segmentation of the query (the same
+    analysis as the index), and for a short query every run of 2-3 adjacent syllables,
+    because a segmenter guesses differently on a few words than on a sentence. A long
+    question gets no runs: they changed no figure on the dev questions (nDCG@10 0.8437
+    with them, 0.8438 without) and cost ~25 more term lookups; its adjacent syllables
+    still score through the pairs view."""
+    found = {t.text for t in compound_analyzer()(" ".join(terms))}
+    if len(terms) > ALL_REQUIRED_UP_TO:
+        return found
+    folded = [fold(t) for t in terms]
+    for size in (2, 3):
+        for start in range(len(folded) - size + 1):
+            found.add(COMPOUND_JOINER.join(folded[start : start + size]))
+    return found
+
+
+def _boosts(syllables: list[str]) -> list[TermRef]:
+    """Terms that only raise the score: compounds, and pairs of adjacent syllables."""
+    boosts = [TermRef(f.WORDS, c, COMPOUND_BOOST) for c in sorted(_compound_terms(syllables))]
+    folded = [fold(s) for s in syllables]
+    pairs = sorted({COMPOUND_JOINER.join(pair) for pair in pairwise(folded)})
+    return boosts + [TermRef(f.PAIRS, pair, PAIR_BOOST) for pair in pairs]
+
+
+def plan(parsed: ParsedQuery, abbreviations: Abbreviations) -> Plan:
+    """How to answer a parsed reader's query (see :class:`Plan`)."""
+    exact = any(has_diacritics(s) for s in parsed.positive_syllables())
+    clauses = _clauses(parsed.terms, abbreviations, exact)
+    for phrase in parsed.phrases:  # a quoted phrase's words score like the others
+        clauses += [Clause([[_syllable(s, exact)]], filler=True) for s in phrase]
+    required = [c for c in clauses if not c.filler] or clauses
+    if len(parsed.terms) <= ALL_REQUIRED_UP_TO:
+        min_match = len(required)
+    else:
+        min_match = max(1, math.ceil(MIN_MATCH_FRACTION * len(required)))
+    boosts = _boosts(parsed.terms)
+    for phrase in parsed.phrases:
+        boosts += _boosts(phrase)
+    return Plan(
+        clauses=clauses,
+        boosts=boosts,
+        phrases=[_phrase_query(p) for p in parsed.phrases],
+        exclusions=[_exclusion(s) for s in parsed.excluded],
+        min_match=0 if not parsed.terms else min_match,
+    )
+
+
+def marks(parsed: ParsedQuery, abbreviations: Abbreviations) -> Marks:
+    """What snippets mark: the query's words, its phrases, and other abbreviation forms."""
+    sequences = [parsed.terms, *parsed.phrases]
+    sequences += [other for _start, _end, other in abbreviations.alternatives(parsed.terms)]
+    return marks_for([fold(s) for s in sequence] for sequence in sequences if sequence)

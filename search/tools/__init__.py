@@ -1,0 +1,1 @@
+"""Benchmarks, evaluation and load tests: they use the engine; the engine never uses them."""

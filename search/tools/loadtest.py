@@ -1,0 +1,98 @@
+"""A bounded load test of a running server's JSON API, on this machine only.
+
+A fixed number of requests from a fixed number of client threads; it stops by itself.
+Only loopback addresses are accepted: load goes to nothing but our own server.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from search.tools.bench import Latency, latency_of, tree_rss_bytes
+
+TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    requests: int
+    errors: int
+    seconds: float
+    latency: Latency
+    rss_before_mib: float | None
+    rss_after_mib: float | None
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def __str__(self) -> str:
+        memory = ""
+        if self.rss_before_mib is not None and self.rss_after_mib is not None:
+            memory = f"; server RSS {self.rss_before_mib:.0f} -> {self.rss_after_mib:.0f} MiB"
+        return (
+            f"{self.requests} requests, {self.errors} errors, {self.per_second:.1f} requests/s; "
+            f"latency {self.latency}{memory}"
+        )
+
+
+def require_loopback(url: str) -> None:
+    """Refuse any target that is not this machine's loopback ("localhost" or a
+    127.0.0.0/8 or ::1 address; no other name is even looked up)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(f"load tests only target loopback addresses, not {host!r}")
+
+
+def resident_mib(pid: int) -> float | None:
+    """The resident memory of server ``pid`` with its worker processes, or None when
+    it is not running."""
+    resident = tree_rss_bytes(pid)
+    return resident / 2**20 if resident else None
+
+
+def run(
+    base_url: str, queries: Sequence[str], requests: int, clients: int, pid: int | None = None
+) -> LoadReport:
+    """Send ``requests`` searches (cycling through ``queries``) from ``clients`` threads."""
+    require_loopback(base_url)
+    endpoint = base_url.rstrip("/") + "/api/search?"
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors = 0
+
+    def one(number: int) -> None:
+        nonlocal errors
+        url = endpoint + urlencode({"q": queries[number % len(queries)][:1000]})
+        started = time.perf_counter()
+        ok = False
+        try:
+            with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
+                ok = response.status == 200 and "hits" in json.loads(response.read())
+        except (urllib.error.URLError, OSError, ValueError):
+            ok = False
+        elapsed = (time.perf_counter() - started) * 1000
+        with lock:
+            latencies.append(elapsed)
+            errors += not ok
+
+    before = resident_mib(pid) if pid else None
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(one, range(requests)))
+    seconds = time.perf_counter() - started
+    after = resident_mib(pid) if pid else None
+    return LoadReport(requests, errors, seconds, latency_of(latencies), before, after)
