@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from search.backends.local.storage import NoIndex, RebuildRunning
 from search.config import INDEX_DIR_VARIABLE, default_index_dir, default_sources
+from search.errors import NoIndex, RebuildRunning
 from search.results import DEFAULT_FACET_SIZE, SORTS, BadRequest, SearchRequest
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class _Main(click.Group):
     """Reports an unreachable or misconfigured search backend in one line, no traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from search.backends.choice import BackendUnavailable
+        from search.errors import BackendUnavailable
 
         try:
             return super().invoke(ctx)
@@ -105,11 +105,12 @@ def _bytes_bar(reader: SourceReader, total: int) -> Iterator[Any]:
 
 def rebuild(sources: list[Path], index_dir: Path, show_progress: bool = True, update: bool = False) -> int:
     """Rebuild (or update) and print a summary; the exit code says what happened."""
-    from search.backends.choice import BackendUnavailable, rebuild_function
+    from search.engine import rebuild as rebuild_index
+    from search.errors import BackendUnavailable
+    from search.indexing import no_progress
 
     try:
-        run = rebuild_function(update)
-        report = run(sources, index_dir, progress=_progress if show_progress else lambda i: i)
+        report = rebuild_index(sources, index_dir, _progress if show_progress else no_progress, update)
     except (RebuildRunning, BackendUnavailable) as error:
         click.echo(f"Error: {error}", err=True)
         return 1
@@ -201,11 +202,11 @@ def search_command(
     index_dir: Path | None,
 ) -> None:
     """Search the index for QUERY: words, "phrases", -exclusions; accents optional."""
-    from search.backends.local.engine import SearchEngine
+    from search.engine import open_engine
 
     try:
         request = SearchRequest(query, districts, years, page, limit, sort, facet_size)  # type: ignore[arg-type]
-        data = SearchEngine(_index_dir(index_dir)).search(request).to_json()
+        data = open_engine(_index_dir(index_dir)).search(request).to_json()
     except (BadRequest, NoIndex) as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(2 if isinstance(error, BadRequest) else 1)
@@ -229,11 +230,11 @@ def search_command(
 @index_option
 def serve_command(host: str, port: int, workers: int, index_dir: Path | None) -> None:
     """Serve the search site and JSON API (builds the index from seeds/ if none exists)."""
-    from search.backends.local.engine import SearchEngine
+    from search.engine import open_engine
 
     folder = _index_dir(index_dir)
     outdated = _outdated_sources(folder)
-    if not SearchEngine(folder).exists() or outdated == [str(s) for s in default_sources()]:
+    if not open_engine(folder).exists() or outdated == [str(s) for s in default_sources()]:
         reason = "an index of an older version" if outdated else "no index"
         click.echo(f"{reason.capitalize()} in {folder}: building it from {default_sources()[0]} first.")
         code = rebuild(default_sources(), folder)
@@ -254,9 +255,9 @@ def serve_command(host: str, port: int, workers: int, index_dir: Path | None) ->
 def _outdated_sources(folder: Path) -> list[str] | None:
     """The sources of the current generation when a Whoosh index of another schema
     version holds it (this version cannot read it), else None."""
-    from search.backends.choice import backend_name
     from search.backends.local import schema
     from search.backends.local.storage import current_generation, read_meta
+    from search.engine import backend_name
 
     generation = current_generation(folder)
     if backend_name() != "whoosh" or generation is None:
@@ -301,12 +302,13 @@ def eval_command(
 ) -> None:
     """Ranking quality of the index on BEIR files (index the corpus first): nDCG@10,
     MRR@10, Recall@100 and latency, beside plain BM25 baselines on the same documents."""
-    from search.backends.local.engine import SearchEngine
+    from search.engine import open_engine
     from search.tools import evaluation
 
-    engine = SearchEngine(_index_dir(index_dir))
+    folder = _index_dir(index_dir)
+    engine = open_engine(folder)
     if not engine.exists():
-        click.echo(f"Error: no index in {engine.index_dir}; build one with: vnsearch index CORPUS", err=True)
+        click.echo(f"Error: no index in {folder}; build one with: vnsearch index CORPUS", err=True)
         sys.exit(1)
     queries = evaluation.read_queries(queries_path)
     if limit:

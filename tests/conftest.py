@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from search.backends.local.engine import SearchEngine
+from search.backends.local.engine import LocalEngine
 from search.backends.local.indexer import build_index
 from search.backends.typesense.cluster import Cluster
 from search.backends.typesense.engine import TypesenseEngine
@@ -78,7 +78,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def engine(backend: str, seeded_index: Path, request: pytest.FixtureRequest) -> Any:
     if backend == "typesense":
         return TypesenseEngine(seeded_index, cluster=request.getfixturevalue("seeded_cluster"))
-    return SearchEngine(seeded_index)
+    return LocalEngine(seeded_index)
 
 
 @pytest.fixture(scope="session")

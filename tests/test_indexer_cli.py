@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from search.backends.local.engine import SearchEngine
+from search.backends.local.engine import LocalEngine
 from search.backends.local.indexer import build_index
-from search.backends.local.storage import RebuildRunning, current_generation, rebuild_lock
+from search.backends.local.storage import current_generation, rebuild_lock
 from search.cli import main
+from search.errors import RebuildRunning
 from search.results import SearchRequest
 from tests.exports import write_export
 from tests.interrupted import interrupted_after
@@ -30,7 +31,7 @@ def _one_seed(tmp_path: Path, stem: str) -> Path:
 def test_rebuild_swaps_generations_and_open_engines_follow(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     build_index([_one_seed(tmp_path, "001_87ea7937df2d375c")], index_dir)
-    engine = SearchEngine(index_dir)
+    engine = LocalEngine(index_dir)
     first = current_generation(index_dir)
     assert engine.search(SearchRequest(query="")).total == 1
     build_index([SEEDS], index_dir)
@@ -59,7 +60,7 @@ def test_a_rebuild_with_nothing_to_index_keeps_the_old_index(tmp_path: Path) -> 
     report = build_index([empty], index_dir)
     assert report.generation is None
     assert current_generation(index_dir) == before
-    assert SearchEngine(index_dir).search(SearchRequest(query="")).total == 5
+    assert LocalEngine(index_dir).search(SearchRequest(query="")).total == 5
 
 
 def test_a_rebuild_that_fails_half_way_keeps_the_old_index(tmp_path: Path) -> None:
@@ -70,7 +71,7 @@ def test_a_rebuild_that_fails_half_way_keeps_the_old_index(tmp_path: Path) -> No
     with pytest.raises(KeyboardInterrupt):
         build_index([SEEDS], index_dir, progress=interrupted_after(2))
     assert current_generation(index_dir) == before
-    assert SearchEngine(index_dir).search(SearchRequest(query="chuong my")).total == 1
+    assert LocalEngine(index_dir).search(SearchRequest(query="chuong my")).total == 1
     # and the next rebuild works, clearing the half-built generation
     assert build_index([SEEDS], index_dir).indexed == 5
     assert not list((index_dir / "generations").glob("*.building"))
@@ -140,7 +141,7 @@ def test_update_adds_changes_and_deletes_without_touching_the_rest(tmp_path: Pat
     report = update_index([write_export(tmp_path / "v2.jsonl", second)], index_dir, workers=1)
     assert (report.indexed, report.unchanged, report.deleted) == (2, 1, 1)
     assert current_generation(index_dir) != before
-    engine = SearchEngine(index_dir)
+    engine = LocalEngine(index_dir)
     assert {h.id for h in engine.search(SearchRequest(query="")).hits} == {"a", "b", "d"}
     assert [h.id for h in engine.search(SearchRequest(query="di linh")).hits] == ["b"]
     assert [h.id for h in engine.search(SearchRequest(query="phu xuyen")).hits] == ["d"]
@@ -149,7 +150,7 @@ def test_update_adds_changes_and_deletes_without_touching_the_rest(tmp_path: Pat
     assert engine.search(SearchRequest(query="phu xuyen")).suggestion == "phú xuyên"  # new
     assert engine.search(SearchRequest(query="chuong my")).suggestion == "chương mỹ"  # kept
     # the previous generation was not changed by the update (readers may still have it)
-    old = SearchEngine(tmp_path / "old")
+    old = LocalEngine(tmp_path / "old")
     (tmp_path / "old").mkdir()
     (tmp_path / "old" / "generations").symlink_to(before.parent)
     (tmp_path / "old" / "CURRENT").write_text(before.name)
@@ -172,7 +173,7 @@ def test_engine_close_then_search_again_from_another_thread(tmp_path: Path) -> N
     import threading
 
     build_index([SEEDS], tmp_path / "ix", workers=1)
-    engine = SearchEngine(tmp_path / "ix")
+    engine = LocalEngine(tmp_path / "ix")
     results: list[int] = []
 
     def search() -> None:
@@ -192,7 +193,7 @@ def test_engine_close_then_search_again_from_another_thread(tmp_path: Path) -> N
 
 def test_prepare_loads_a_new_generation_before_any_search(tmp_path: Path) -> None:
     index_dir = tmp_path / "ix"
-    engine = SearchEngine(index_dir)
+    engine = LocalEngine(index_dir)
     assert engine.prepare() is False  # no index yet
     build_index([_one_seed(tmp_path, "001_87ea7937df2d375c")], index_dir, workers=1)
     assert engine.prepare() is True

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from search.backends.local.engine import SearchEngine
+from search.backends.local.engine import LocalEngine
 from search.backends.local.indexer import build_index
 from search.backends.typesense.engine import TypesenseEngine
 from search.backends.typesense.indexer import build_collection
@@ -44,7 +44,7 @@ def tied_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         assert build_collection([export], cluster=cluster).indexed == ARTICLES
         return TypesenseEngine(folder, cluster=cluster)
     assert build_index([export], folder / "index", workers=1).indexed == ARTICLES
-    return SearchEngine(folder / "index")
+    return LocalEngine(folder / "index")
 
 
 def _all_pages(engine: Any, **request: Any) -> list[Any]:
@@ -89,7 +89,7 @@ def test_a_quoted_phrase_never_spans_headline_and_text(tmp_path: Path) -> None:
         {"id": "across3", "title": "Tin về hội nghị", "text": "Công đoàn viên."},
     ]
     build_index([write_export(tmp_path / "p.jsonl", records)], tmp_path / "index", workers=1)
-    engine = SearchEngine(tmp_path / "index")
+    engine = LocalEngine(tmp_path / "index")
 
     def found(query: str) -> set[str]:
         return {hit.id for hit in engine.search(SearchRequest(query=query)).hits}

@@ -9,14 +9,15 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from search import fields
 from search.analysis.views import VIEWS, Analysed
-from search.backends.local import postings
-from search.backends.local import schema as f
-from search.backends.local.engine import SearchEngine
+from search.backends.local import postings, schema
+from search.backends.local.engine import LocalEngine
 from search.backends.local.indexer import build_index, update_index
 from search.backends.local.postings import PostingStore, PostingWriter, document_terms
-from search.backends.local.storage import NoIndex, current_generation, read_meta, write_meta
+from search.backends.local.storage import current_generation, read_meta, write_meta
 from search.cli import main
+from search.errors import NoIndex
 from search.ingest.article import Article
 from search.results import SearchRequest
 from tests.exports import write_export
@@ -26,7 +27,7 @@ def _article(doc_id: str, title: str, body: str) -> Article:
     return Article(id=doc_id, title=title, body=body)
 
 
-def _ids(engine: SearchEngine, query: str) -> list[str]:
+def _ids(engine: LocalEngine, query: str) -> list[str]:
     return [hit.id for hit in engine.search(SearchRequest(query=query, per_page=50)).hits]
 
 
@@ -42,25 +43,25 @@ def test_written_postings_read_back_through_partition_files(
     assert name == "postings-0001"
     assert not (tmp_path / f"{name}.partitions").exists()
     store = PostingStore(tmp_path, size=10)
-    docs, tfs = store.read(f.BODY_FOLDED, "cong")
+    docs, tfs = store.read(fields.BODY_FOLDED, "cong")
     assert docs.tolist() == [7, 9] and tfs.tolist() == [2.0, 1.0]
-    docs, tfs = store.read(f.BODY, "công")
+    docs, tfs = store.read(fields.BODY, "công")
     assert docs.tolist() == [7, 9]
-    assert store.read(f.BODY, "cong")[0].tolist() == []  # the accented view keeps accents
-    assert store.read(f.PAIRS, "giao_vien")[0].tolist() == [8, 9]
-    assert store.read(f.TITLE_FOLDED, "tin")[0].tolist() == [7, 8, 9]
-    assert store.read(f.BODY_FOLDED, "nothing")[0].tolist() == []
+    assert store.read(fields.BODY, "cong")[0].tolist() == []  # the accented view keeps accents
+    assert store.read(fields.PAIRS, "giao_vien")[0].tolist() == [8, 9]
+    assert store.read(fields.TITLE_FOLDED, "tin")[0].tolist() == [7, 8, 9]
+    assert store.read(fields.BODY_FOLDED, "nothing")[0].tolist() == []
     # tokens of each view of each document, by document number
-    assert store.lengths(f.BODY).tolist() == [0] * 7 + [4, 2, 5]
-    assert store.lengths(f.PAIRS)[7] == 3  # four syllables of text: three pairs (none with "tin")
+    assert store.lengths(fields.BODY).tolist() == [0] * 7 + [4, 2, 5]
+    assert store.lengths(fields.PAIRS)[7] == 3  # four syllables of text: three pairs (none with "tin")
     assert len(VIEWS) == 6
 
 
 def test_an_empty_segment_reads_as_no_postings(tmp_path: Path) -> None:
     PostingWriter(tmp_path, first_doc=0).finish()
     store = PostingStore(tmp_path, size=0)
-    assert store.read(f.BODY, "công")[0].tolist() == []
-    assert store.lengths(f.BODY).shape == (0,)
+    assert store.read(fields.BODY, "công")[0].tolist() == []
+    assert store.lengths(fields.BODY).shape == (0,)
 
 
 def test_successive_updates_keep_every_document_on_its_own_postings(tmp_path: Path) -> None:
@@ -76,7 +77,7 @@ def test_successive_updates_keep_every_document_on_its_own_postings(tmp_path: Pa
         records = [r if r["id"] != doc_id else {**r, "text": f"Hội nghị ở {place}."} for r in records]
         report = update_index([write_export(tmp_path / f"v{step}.jsonl", records)], index_dir, workers=1)
         assert (report.indexed, report.unchanged) == (1, 2)
-    engine = SearchEngine(index_dir)
+    engine = LocalEngine(index_dir)
     assert _ids(engine, "sóc sơn") == ["a"]
     assert _ids(engine, "mê linh") == ["c"]
     assert _ids(engine, "lâm đồng") == ["b"]
@@ -97,7 +98,7 @@ def test_a_phrase_needs_its_words_together_in_one_field(tmp_path: Path) -> None:
         {"id": "across", "title": "Xây nhà công", "text": "vụ mới."},
     ]
     build_index([write_export(tmp_path / "v.jsonl", records)], index_dir, workers=1)
-    engine = SearchEngine(index_dir)
+    engine = LocalEngine(index_dir)
     assert sorted(_ids(engine, '"nha cong vu"')) == ["title", "together"]
     assert sorted(_ids(engine, 'giáo viên -"nhà công vụ"')) == ["apart"]
     assert sorted(_ids(engine, 'giao vien -"nha cong vu"')) == ["apart"]
@@ -108,17 +109,17 @@ def test_an_index_of_another_schema_version_says_to_rebuild(tmp_path: Path) -> N
     source = write_export(tmp_path / "v.jsonl", [{"id": "a", "title": "Tin", "text": "Giáo viên."}])
     build_index([source], index_dir, workers=1)
     generation = current_generation(index_dir)
-    write_meta(generation, {**read_meta(generation), "schema_version": f.SCHEMA_VERSION - 1})
+    write_meta(generation, {**read_meta(generation), "schema_version": schema.SCHEMA_VERSION - 1})
     with pytest.raises(NoIndex, match="rebuild it with: vnsearch index"):
-        SearchEngine(index_dir).search(SearchRequest(query="giáo viên"))
+        LocalEngine(index_dir).search(SearchRequest(query="giáo viên"))
     result = CliRunner().invoke(main, ["search", "giao vien", "--index", str(index_dir)])
     assert result.exit_code != 0 and "rebuild it with: vnsearch index" in result.output
     # an update of such an index is a full rebuild, after which it searches again
     update_index([source], index_dir, workers=1)
-    assert _ids(SearchEngine(index_dir), "giao vien") == ["a"]
+    assert _ids(LocalEngine(index_dir), "giao vien") == ["a"]
 
 
 def test_term_keys_are_per_view() -> None:
-    assert postings.term_key(f.BODY, "công") != postings.term_key(f.TITLE, "công")
+    assert postings.term_key(fields.BODY, "công") != postings.term_key(fields.TITLE, "công")
     keys = document_terms(Analysed(_article("x", "Công", "công"), [])).keys
     assert len(np.unique(keys)) == len(keys)

@@ -8,9 +8,9 @@ from html import unescape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from search import fields
 from search.analysis.analyzers import folded_analyzer, syllable_analyzer, syllable_texts
 from search.analysis.views import has_phrase, phrase_in, phrase_pattern
-from search.backends.local import schema as f
 from search.lexicon.abbreviations import Abbreviations
 from search.query.planner import parse, plan
 from search.snippets import mark_all, marks_for
@@ -110,9 +110,9 @@ def test_phrase_search_in_the_text_agrees_with_the_tokens(text: str, data: st.Da
     """A phrase is found in a stored text exactly when its words are consecutive tokens
     of the view (the check retrieval makes without tokenizing the text)."""
     text = normalize(text)
-    for view in (f.BODY, f.BODY_FOLDED):
+    for view in (fields.BODY, fields.BODY_FOLDED):
         tokens = syllable_texts(text)
-        tokens = [fold(t) for t in tokens] if view == f.BODY_FOLDED else tokens
+        tokens = [fold(t) for t in tokens] if view == fields.BODY_FOLDED else tokens
         if tokens and data.draw(st.booleans()):  # a run of the text's own tokens
             start = data.draw(st.integers(0, len(tokens) - 1))
             words = tokens[start : start + data.draw(st.integers(1, 3))]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from search.backends.local.engine import SearchEngine
+from search.backends.local.engine import LocalEngine
 from search.backends.local.indexer import build_index
 from search.backends.local.storage import current_generation
 from search.ingest.sources import read_sources
@@ -82,7 +82,7 @@ def _wait_for_building(index_dir: Path, timeout: float = 60) -> None:
 def test_readers_keep_getting_answers_while_a_rebuild_runs(tmp_path: Path, big_export: Path) -> None:
     index_dir = tmp_path / "index"
     build_index([SEEDS], index_dir, workers=1)
-    engine = SearchEngine(index_dir)
+    engine = LocalEngine(index_dir)
     rebuild = _rebuild(big_export, index_dir)
     answers = 0
     try:
@@ -129,7 +129,7 @@ def test_a_killed_rebuild_leaves_the_old_index_serving(tmp_path: Path, big_expor
             os.killpg(rebuild.pid, signal.SIGKILL)
         rebuild.communicate(timeout=60)  # closes its output pipe
     assert current_generation(index_dir) == before
-    assert SearchEngine(index_dir).search(SearchRequest(query="chuong my")).hits[0].id == CHUONG_MY
+    assert LocalEngine(index_dir).search(SearchRequest(query="chuong my")).hits[0].id == CHUONG_MY
     # the next rebuild works and clears what the killed one left
     report = build_index([SEEDS], index_dir, workers=1)
     assert report.indexed == 5

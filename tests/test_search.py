@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from search.backends.local.engine import SearchEngine
+from search.backends.local.engine import LocalEngine
+from search.engine import Engine
 from search.query.planner import parse
 from search.results import BadRequest, SearchRequest
 
@@ -16,7 +17,7 @@ LAM_DONG = "002_580145f5ab2b21f1"
 TAY_HO = "003_9116d0a3ed22fadd"
 
 
-def ids(engine: SearchEngine, query: str, **kwargs) -> list[str]:
+def ids(engine: Engine, query: str, **kwargs) -> list[str]:
     return [hit.id for hit in engine.search(SearchRequest(query=query, **kwargs)).hits]
 
 
@@ -32,40 +33,40 @@ def ids(engine: SearchEngine, query: str, **kwargs) -> list[str]:
         ("lam dong", LAM_DONG),
     ],
 )
-def test_the_right_article_comes_first(engine: SearchEngine, query: str, first: str) -> None:
+def test_the_right_article_comes_first(engine: Engine, query: str, first: str) -> None:
     assert ids(engine, query)[0] == first
 
 
-def test_phu_xuyen_finds_exactly_one_article(engine: SearchEngine) -> None:
+def test_phu_xuyen_finds_exactly_one_article(engine: Engine) -> None:
     # every article mentions some "Phú" (Trần Phú...), only one is about Phú Xuyên
     assert ids(engine, "Phú Xuyên") == [PHU_XUYEN]
     assert ids(engine, "phu xuyen") == [PHU_XUYEN]
 
 
 @pytest.mark.parametrize("query", ["Leicester", "Liverpool", "Premier League", '"Ứng Hòa"', '"Đan Phượng"'])
-def test_sidebar_words_find_nothing(engine: SearchEngine, query: str) -> None:
+def test_sidebar_words_find_nothing(engine: Engine, query: str) -> None:
     assert ids(engine, query) == []
 
 
-def test_decomposed_query_matches_like_composed(engine: SearchEngine) -> None:
+def test_decomposed_query_matches_like_composed(engine: Engine) -> None:
     import unicodedata
 
     assert ids(engine, unicodedata.normalize("NFD", "Chương Mỹ")) == ids(engine, "Chương Mỹ")
 
 
-def test_exact_accents_rank_above_folded_matches(engine: SearchEngine) -> None:
+def test_exact_accents_rank_above_folded_matches(engine: Engine) -> None:
     accented = engine.search(SearchRequest(query="Chương Mỹ")).hits[0]
     folded = engine.search(SearchRequest(query="chuong my")).hits[0]
     assert accented.id == folded.id
     assert accented.score > folded.score
 
 
-def test_quoted_phrase_needs_the_words_in_order(engine: SearchEngine) -> None:
+def test_quoted_phrase_needs_the_words_in_order(engine: Engine) -> None:
     assert len(ids(engine, '"nhà công vụ"')) == 1
     assert ids(engine, '"công vụ nhà"') == []
 
 
-def test_exclusion_removes_matches(engine: SearchEngine) -> None:
+def test_exclusion_removes_matches(engine: Engine) -> None:
     everything = ids(engine, "phong trào thi đua")
     assert TAY_HO in everything
     without = ids(engine, "phong trào thi đua -Tây")
@@ -74,7 +75,7 @@ def test_exclusion_removes_matches(engine: SearchEngine) -> None:
     assert CHUONG_MY not in ids(engine, 'phong trào -"chương mỹ"')
 
 
-def test_abbreviation_finds_the_long_form_and_back(engine: SearchEngine) -> None:
+def test_abbreviation_finds_the_long_form_and_back(engine: Engine) -> None:
     # 001 and 003 never write "LĐLĐ", only "Liên đoàn Lao động"
     assert {PHU_XUYEN, TAY_HO} <= set(ids(engine, "LĐLĐ"))
     assert {PHU_XUYEN, TAY_HO} <= set(ids(engine, "ldld"))
@@ -82,7 +83,7 @@ def test_abbreviation_finds_the_long_form_and_back(engine: SearchEngine) -> None
     assert CHUONG_MY in ids(engine, "liên đoàn lao động")
 
 
-def test_snippet_marks_the_accented_words_of_an_unaccented_query(engine: SearchEngine) -> None:
+def test_snippet_marks_the_accented_words_of_an_unaccented_query(engine: Engine) -> None:
     hit = engine.search(SearchRequest(query="chuong my")).hits[0]
     marked = re.findall(r"<mark>(.*?)</mark>", hit.snippet)
     assert marked and set(marked) <= {"Chương", "Mỹ"}
@@ -116,7 +117,7 @@ def test_marks_land_on_the_query_words(text: str, query: list[str], marked: list
     assert re.findall(r"<mark>(.*?)</mark>", mark_all(text, marks_for([query]))) == marked
 
 
-def test_district_facet_lists_the_districts(engine: SearchEngine) -> None:
+def test_district_facet_lists_the_districts(engine: Engine) -> None:
     facets = engine.search(SearchRequest(query="")).facets
     values = {bucket.value: bucket.count for bucket in facets["district"]}
     assert {"Chương Mỹ", "Phú Xuyên", "Tây Hồ", "Lâm Đồng"} <= set(values)
@@ -125,7 +126,7 @@ def test_district_facet_lists_the_districts(engine: SearchEngine) -> None:
     assert years == {"2020": 2, "2022": 2, "2024": 1}
 
 
-def test_filters_narrow_and_facets_stay_reachable(engine: SearchEngine) -> None:
+def test_filters_narrow_and_facets_stay_reachable(engine: Engine) -> None:
     result = engine.search(SearchRequest(query="thi đua", districts=("Tây Hồ",)))
     assert [hit.id for hit in result.hits] == [TAY_HO]
     district = {b.value: b for b in result.facets["district"]}
@@ -141,7 +142,7 @@ def test_filters_narrow_and_facets_stay_reachable(engine: SearchEngine) -> None:
     assert ids(engine, "thi đua", districts=("Tây Hồ",), years=(2024,)) == []
 
 
-def test_pagination(engine: SearchEngine) -> None:
+def test_pagination(engine: Engine) -> None:
     pages = [ids(engine, "", per_page=2, page=n) for n in (1, 2, 3, 4)]
     assert [len(p) for p in pages] == [2, 2, 1, 0]
     assert len({i for p in pages for i in p}) == 5
@@ -149,7 +150,7 @@ def test_pagination(engine: SearchEngine) -> None:
     assert result.total == 5 and result.pages == 3
 
 
-def test_sort_by_date_puts_newest_first(engine: SearchEngine) -> None:
+def test_sort_by_date_puts_newest_first(engine: Engine) -> None:
     hits = engine.search(SearchRequest(query="thi đua", sort="date")).hits
     years = [hit.year for hit in hits]
     assert years == sorted(years, reverse=True)
@@ -170,7 +171,7 @@ def test_bad_requests_are_refused_with_a_message(kwargs) -> None:
     "query",
     ['"unbalanced', "AND OR NOT", "-", "*", "?", "title:", "[a TO b]", "~2", "^3", "\x00\x1f", "😀", "((("],
 )
-def test_hostile_queries_never_raise(engine: SearchEngine, query: str) -> None:
+def test_hostile_queries_never_raise(engine: Engine, query: str) -> None:
     result = engine.search(SearchRequest(query=query))
     assert result.total >= 0
 
@@ -193,7 +194,7 @@ def test_parse(text: str, terms, phrases, excluded) -> None:
     assert (parsed.terms, parsed.phrases, parsed.excluded) == (terms, phrases, excluded)
 
 
-def test_document_lookup(engine: SearchEngine) -> None:
+def test_document_lookup(engine: Engine) -> None:
     document = engine.document(PHU_XUYEN)
     assert document is not None
     assert document.date == "2020-08-31T21:06:00"
@@ -213,6 +214,6 @@ def test_an_empty_text_does_not_spoil_the_scores(tmp_path) -> None:
         {"id": "full", "title": "Công đoàn", "text": "Công đoàn cơ sở huyện Chương Mỹ tổ chức hội nghị."},
     ]
     build_index([write_export(tmp_path / "export.jsonl", records)], tmp_path / "index", workers=1)
-    hits = SearchEngine(tmp_path / "index").search(SearchRequest(query="công đoàn chương mỹ")).hits
+    hits = LocalEngine(tmp_path / "index").search(SearchRequest(query="công đoàn chương mỹ")).hits
     assert [hit.id for hit in hits] == ["full"]
     assert all(math.isfinite(hit.score) for hit in hits)

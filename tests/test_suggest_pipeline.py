@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from search.analysis.pipeline import compounds_of, segmented
-from search.backends.local.engine import SearchEngine
+from search.backends.local.engine import LocalEngine
 from search.ingest.sources import read_sources
 from search.lexicon.accents import AccentCounter, AccentVocabulary
 from search.results import SearchRequest
@@ -26,9 +26,7 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
         ("Leicester", None),  # nothing the corpus writes with accents
     ],
 )
-def test_suggestion_from_the_seed_vocabulary(
-    engine: SearchEngine, query: str, suggestion: str | None
-) -> None:
+def test_suggestion_from_the_seed_vocabulary(engine: LocalEngine, query: str, suggestion: str | None) -> None:
     assert engine.search(SearchRequest(query=query)).suggestion == suggestion
 
 

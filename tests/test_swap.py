@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from search.backends.local.engine import SearchEngine
+from search.backends.local.engine import LocalEngine
 from search.backends.local.indexer import build_index
 from search.results import SearchRequest
 from tests.exports import write_export
@@ -20,7 +20,7 @@ def _build(folder: Path, index_dir: Path, place: str) -> None:
     build_index([write_export(folder / f"{place}.jsonl", records)], index_dir, workers=1)
 
 
-def _total(engine: SearchEngine, query: str) -> int:
+def _total(engine: LocalEngine, query: str) -> int:
     return engine.search(SearchRequest(query=query)).total
 
 
@@ -29,7 +29,7 @@ def test_searches_answer_from_the_previous_generation_while_the_new_one_opens(
 ) -> None:
     index_dir = tmp_path / "index"
     _build(tmp_path, index_dir, "Chương Mỹ")
-    engine = SearchEngine(index_dir)
+    engine = LocalEngine(index_dir)
     engine.follow_in_background()
     assert engine.prepare() and _total(engine, "chương mỹ") == 1
     _build(tmp_path, index_dir, "Mê Linh")
@@ -57,7 +57,7 @@ def test_searches_answer_from_the_previous_generation_while_the_new_one_opens(
 def test_an_engine_without_a_prepare_thread_follows_a_rebuild_at_once(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     _build(tmp_path, index_dir, "Chương Mỹ")
-    engine = SearchEngine(index_dir)
+    engine = LocalEngine(index_dir)
     assert _total(engine, "chương mỹ") == 1
     _build(tmp_path, index_dir, "Mê Linh")
     assert _total(engine, "mê linh") == 1

@@ -8,10 +8,10 @@ from itertools import pairwise
 
 import pytest
 
+from search import fields
 from search.analysis.analyzers import compound_analyzer, folded_analyzer, syllable_analyzer
 from search.analysis.segment import segment
 from search.analysis.views import Analysed
-from search.backends.local import schema as f
 from search.ingest.article import Article
 from search.text import fold, has_diacritics, normalize
 
@@ -121,13 +121,13 @@ def test_the_views_the_indexer_makes_are_the_analyzers_tokens(title: str, body: 
     analyzers (with offsets, tested above) emit."""
     analysed = Analysed(Article(id="x", title=title, body=body), ["Liên_đoàn", "Lao_động"])
     views = analysed.tokens()
-    assert views[f.TITLE] == [t.text for t in syllable_analyzer()(title)]
-    assert views[f.BODY] == [t.text for t in syllable_analyzer()(body)]
-    assert views[f.TITLE_FOLDED] == [t.text for t in folded_analyzer()(title)]
-    assert views[f.BODY_FOLDED] == [t.text for t in folded_analyzer()(body)]
-    title_pairs = [f"{a}_{b}" for a, b in pairwise(views[f.TITLE_FOLDED])]
-    assert views[f.PAIRS] == title_pairs + [f"{a}_{b}" for a, b in pairwise(views[f.BODY_FOLDED])]
-    assert views[f.WORDS] == ["lien_doan", "lao_dong"]
+    assert views[fields.TITLE] == [t.text for t in syllable_analyzer()(title)]
+    assert views[fields.BODY] == [t.text for t in syllable_analyzer()(body)]
+    assert views[fields.TITLE_FOLDED] == [t.text for t in folded_analyzer()(title)]
+    assert views[fields.BODY_FOLDED] == [t.text for t in folded_analyzer()(body)]
+    title_pairs = [f"{a}_{b}" for a, b in pairwise(views[fields.TITLE_FOLDED])]
+    assert views[fields.PAIRS] == title_pairs + [f"{a}_{b}" for a, b in pairwise(views[fields.BODY_FOLDED])]
+    assert views[fields.WORDS] == ["lien_doan", "lao_dong"]
 
 
 def test_loading_the_segmenter_leaves_no_temporary_file(tmp_path) -> None:

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from search.backends.choice import BackendUnavailable
-from search.backends.local.engine import SearchEngine
-from search.backends.local.storage import NoIndex
+from search.backends.local.engine import LocalEngine
 from search.backends.typesense.engine import TypesenseEngine
 from search.backends.typesense.indexer import build_collection
 from search.backends.typesense.settings import Settings
 from search.cli import main
+from search.engine import open_engine
+from search.errors import BackendUnavailable, NoIndex
 from search.results import SearchRequest
 from tests.interrupted import interrupted_after
 from tests.typesense_nodes import API_KEY, Node, cluster_for, free_port, running_nodes, wait_healthy
@@ -43,7 +43,7 @@ def _one_seed(tmp_path: Path, stem: str) -> Path:
 
 def test_whoosh_is_the_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("VNSEARCH_BACKEND", raising=False)
-    assert type(SearchEngine(tmp_path)) is SearchEngine
+    assert type(open_engine(tmp_path)) is LocalEngine
 
 
 def test_an_unknown_backend_is_refused_with_a_message(
@@ -51,7 +51,7 @@ def test_an_unknown_backend_is_refused_with_a_message(
 ) -> None:
     monkeypatch.setenv("VNSEARCH_BACKEND", "elastic")
     with pytest.raises(BackendUnavailable, match="whoosh, typesense"):
-        SearchEngine(tmp_path)
+        open_engine(tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -128,7 +128,7 @@ def test_cli_index_and_search_through_the_environment(
     assert result.exit_code == 0, result.output
     assert '"id": "000_883de19ce3b78452"' in result.output
     # the web app made from the same environment serves the cluster
-    engine = SearchEngine(tmp_path)
+    engine = open_engine(tmp_path)
     assert isinstance(engine, TypesenseEngine)
     client = create_app({"TESTING": True, "INDEX_DIR": tmp_path}).test_client()
     data = client.get("/api/search?q=phu+xuyen").get_json()
@@ -140,7 +140,7 @@ def test_no_collection_yet_is_a_503(
     typesense_node: Node, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     _use_typesense(monkeypatch, typesense_node, "never-built")
-    assert not SearchEngine(tmp_path).exists()
+    assert not open_engine(tmp_path).exists()
     response = create_app({"TESTING": True, "INDEX_DIR": tmp_path}).test_client().get("/api/search?q=x")
     assert response.status_code == 503
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from search.backends.local.engine import SearchEngine
+from search.backends.local.engine import LocalEngine
 from search.backends.local.indexer import COMPACT_AT_SEGMENTS, build_index, update_index
 from search.backends.local.postings import segment_names
 from search.backends.local.storage import current_generation
@@ -37,7 +37,7 @@ def generated(count: int, seed: int, prefix: str = "g") -> list[dict[str, str]]:
 
 
 def ranking(index_dir: Path, query: str) -> list[tuple[str, float]]:
-    engine = SearchEngine(index_dir)
+    engine = LocalEngine(index_dir)
     try:
         return engine.rank(query, 10)
     finally:
@@ -105,7 +105,7 @@ def test_updates_that_pile_up_segments_are_compacted(tmp_path: Path) -> None:
     assert most_segments == COMPACT_AT_SEGMENTS  # compacted once it passed the threshold
     assert len(segment_names(generation)) < COMPACT_AT_SEGMENTS
     assert not list(generation.glob("*.seg"))  # separate segment files, as a build writes them
-    engine = SearchEngine(index_dir)
+    engine = LocalEngine(index_dir)
     assert engine.info()["documents"] == 120
     top = engine.rank('"vòng 3"', 5)
     assert [doc_id for doc_id, _ in top] == ["g0003"]

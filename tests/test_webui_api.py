@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from search.backends.local.engine import SearchEngine
 from search.backends.local.indexer import build_index
+from search.engine import Engine
 from search.results import SearchRequest
 from webui.app import create_app
 from webui.schemas import DocumentSchema, ErrorSchema, SearchResultSchema
@@ -93,7 +93,7 @@ def test_search_json_has_the_documented_shape(client: FlaskClient) -> None:
     assert SearchResultSchema().validate(data) == {}
 
 
-def test_search_json_is_the_engines_result(client: FlaskClient, engine: SearchEngine) -> None:
+def test_search_json_is_the_engines_result(client: FlaskClient, engine: Engine) -> None:
     data = search(client, {"q": "chuong my", "district": "Chương Mỹ"})
     expected = engine.search(SearchRequest(query="chuong my", districts=("Chương Mỹ",))).to_json()
     data.pop("took_ms")

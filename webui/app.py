@@ -15,13 +15,13 @@ from typing import Any
 
 from flask import Flask
 
-from search.backends.local.engine import SearchEngine
 from search.config import default_index_dir
+from search.engine import open_engine
 from webui import errors, formatting, security, views
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """A configured app with one :class:`SearchEngine` for its index folder."""
+    """A configured app with one engine (:func:`search.engine.open_engine`) for its index folder."""
     app = Flask(__name__)
     app.config.from_mapping(
         INDEX_DIR=default_index_dir(),
@@ -31,7 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False  # keep the documented key order
     app.json.ensure_ascii = False  # Vietnamese as UTF-8, not \u escapes
-    app.extensions[views.ENGINE_KEY] = SearchEngine(Path(app.config["INDEX_DIR"]))
+    app.extensions[views.ENGINE_KEY] = open_engine(Path(app.config["INDEX_DIR"]))
 
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from search.backends.local.engine import NoIndex
+from search.errors import NoIndex
 from search.results import BadRequest
 from webui.params import InvalidParameter
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from flask import Flask
 from waitress import create_server
 
-from search.backends.local.engine import NoIndex
 from search.children import tied_to_this_process
+from search.errors import NoIndex
 from search.results import SearchRequest
 from webui.app import create_app
 from webui.views import ENGINE_KEY

@@ -1,7 +1,7 @@
 """All views: one search, rendered as HTML (``/``) and as JSON (``/api/search``).
 
 The views reach the engine only through :func:`engine` (one
-:class:`~search.engine.SearchEngine` per app) and the dataclasses of
+:class:`~search.engine.Engine` per app) and the dataclasses of
 :mod:`search.results`.
 """
 
@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from search.backends.local.engine import SearchEngine
+from search.engine import Engine
 from search.results import FACETS, MAX_QUERY_CHARS, SearchResult
 from webui.formatting import safe_link
 from webui.openapi import build_spec, documented, error_body, json_body
@@ -28,7 +28,7 @@ pages = Blueprint("pages", __name__)
 api = Blueprint("api", __name__)
 
 
-def engine() -> SearchEngine:
+def engine() -> Engine:
     """The app's one engine (it follows the index folder's CURRENT pointer)."""
     return current_app.extensions[ENGINE_KEY]
 

@@ -11,15 +11,12 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from itertools import islice
 from multiprocessing.pool import AsyncResult
 from typing import Any, TypeVar
 
 from search.analysis import segment
 from search.analysis.analyzers import COMPOUND_JOINER
-from search.analysis.views import Analysed
-from search.backends.local.postings import DocumentTerms, document_terms
 from search.ingest.article import Article, Problem
 from search.text import normalize
 
@@ -39,23 +36,6 @@ def compounds_of(text: str) -> list[str]:
 
 def article_compounds(article: Article) -> list[str]:
     return compounds_of(f"{article.title}\n{article.body}")
-
-
-@dataclass
-class IndexedArticle:
-    """What the Whoosh indexer needs of an article besides its stored fields, computed
-    in a worker: its compounds (for "did you mean"), its accented syllables, and the
-    postings of every view."""
-
-    compounds: list[str]
-    accented: set[str]
-    terms: DocumentTerms
-
-
-def index_terms(article: Article) -> IndexedArticle:
-    compounds = article_compounds(article)
-    analysed = Analysed(article, compounds)
-    return IndexedArticle(compounds, analysed.accented_syllables(), document_terms(analysed))
 
 
 def default_workers() -> int:

@@ -19,13 +19,13 @@ from itertools import pairwise
 import numpy as np
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from search import fields
 from search.analysis.analyzers import COMPOUND_JOINER, syllable_texts
-from search.backends.local import schema as f
 from search.ingest.article import Article
 from search.text import fold, fold_letters, has_diacritics
 
 # Every scored view, in the order the posting store keeps their lengths.
-VIEWS = (f.TITLE, f.TITLE_FOLDED, f.BODY, f.BODY_FOLDED, f.WORDS, f.PAIRS)
+VIEWS = (fields.TITLE, fields.TITLE_FOLDED, fields.BODY, fields.BODY_FOLDED, fields.WORDS, fields.PAIRS)
 
 
 def pairs_of(folded: list[str]) -> list[str]:
@@ -59,12 +59,12 @@ class Analysed:
     def tokens(self) -> dict[str, list[str]]:
         """View (field name) -> its tokens, with repeats, in :data:`VIEWS` order."""
         return {
-            f.TITLE: self.title,
-            f.TITLE_FOLDED: self.title_folded,
-            f.BODY: self.body,
-            f.BODY_FOLDED: self.body_folded,
-            f.WORDS: self.words,
-            f.PAIRS: self.pairs,
+            fields.TITLE: self.title,
+            fields.TITLE_FOLDED: self.title_folded,
+            fields.BODY: self.body,
+            fields.BODY_FOLDED: self.body_folded,
+            fields.WORDS: self.words,
+            fields.PAIRS: self.pairs,
         }
 
     def accented_syllables(self) -> set[str]:
@@ -81,8 +81,13 @@ def phrase_in(sequence: list[str], words: list[str]) -> bool:
 
 
 # The stored field whose text a syllable view is made of, and the folded views.
-SOURCE_FIELD = {f.TITLE: f.TITLE, f.TITLE_FOLDED: f.TITLE, f.BODY: f.BODY, f.BODY_FOLDED: f.BODY}
-FOLDED = frozenset({f.TITLE_FOLDED, f.BODY_FOLDED})
+SOURCE_FIELD = {
+    fields.TITLE: fields.TITLE,
+    fields.TITLE_FOLDED: fields.TITLE,
+    fields.BODY: fields.BODY,
+    fields.BODY_FOLDED: fields.BODY,
+}
+FOLDED = frozenset({fields.TITLE_FOLDED, fields.BODY_FOLDED})
 
 
 def phrase_pattern(words: list[str]) -> re.Pattern[str]:

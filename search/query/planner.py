@@ -14,8 +14,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from search import fields
 from search.analysis.analyzers import COMPOUND_JOINER, compound_analyzer, syllable_texts
-from search.backends.local import schema as f
 from search.lexicon.abbreviations import Abbreviations
 from search.snippets import Marks, marks_for
 from search.text import fold, has_diacritics, normalize
@@ -189,13 +189,13 @@ def _syllable(syllable: str, exact: bool, weight: float = 1.0) -> Syllable:
     folded = fold(syllable)
     fold_weight = weight * (FOLD_BOOST if exact else 1.0)
     refs = [
-        TermRef(f.BODY_FOLDED, folded, fold_weight),
-        TermRef(f.TITLE_FOLDED, folded, fold_weight * TITLE_BOOST),
+        TermRef(fields.BODY_FOLDED, folded, fold_weight),
+        TermRef(fields.TITLE_FOLDED, folded, fold_weight * TITLE_BOOST),
     ]
     if exact:
         refs += [
-            TermRef(f.BODY, syllable, weight * ACCENT_BOOST, matches=False),
-            TermRef(f.TITLE, syllable, weight * ACCENT_BOOST * TITLE_BOOST, matches=False),
+            TermRef(fields.BODY, syllable, weight * ACCENT_BOOST, matches=False),
+            TermRef(fields.TITLE, syllable, weight * ACCENT_BOOST * TITLE_BOOST, matches=False),
         ]
     return refs
 
@@ -205,8 +205,8 @@ def _phrase_query(syllables: list[str]) -> Condition:
     one term of the pairs view; longer phrases are checked in the text."""
     folded = [fold(s) for s in syllables]
     if len(folded) == 2:
-        return [TermRef(f.PAIRS, COMPOUND_JOINER.join(folded))]
-    return Phrase((f.BODY_FOLDED, f.TITLE_FOLDED), tuple(folded))
+        return [TermRef(fields.PAIRS, COMPOUND_JOINER.join(folded))]
+    return Phrase((fields.BODY_FOLDED, fields.TITLE_FOLDED), tuple(folded))
 
 
 def _exclusion(syllables: list[str]) -> Condition:
@@ -215,13 +215,13 @@ def _exclusion(syllables: list[str]) -> Condition:
     folded = [fold(s) for s in syllables]
     if folded == syllables:
         if len(folded) == 2:
-            return [TermRef(f.PAIRS, COMPOUND_JOINER.join(folded))]
-        fields = (f.BODY_FOLDED, f.TITLE_FOLDED)
+            return [TermRef(fields.PAIRS, COMPOUND_JOINER.join(folded))]
+        views = (fields.BODY_FOLDED, fields.TITLE_FOLDED)
     else:
-        fields, folded = (f.BODY, f.TITLE), syllables
+        views, folded = (fields.BODY, fields.TITLE), syllables
     if len(folded) == 1:
-        return [TermRef(name, folded[0]) for name in fields]
-    return Phrase(fields, tuple(folded))
+        return [TermRef(name, folded[0]) for name in views]
+    return Phrase(views, tuple(folded))
 
 
 def _filler_length(syllables: list[str], start: int) -> int:
@@ -275,10 +275,10 @@ def _compound_terms(terms: list[str]) -> set[str]:
 
 def _boosts(syllables: list[str]) -> list[TermRef]:
     """Terms that only raise the score: compounds, and pairs of adjacent syllables."""
-    boosts = [TermRef(f.WORDS, c, COMPOUND_BOOST) for c in sorted(_compound_terms(syllables))]
+    boosts = [TermRef(fields.WORDS, c, COMPOUND_BOOST) for c in sorted(_compound_terms(syllables))]
     folded = [fold(s) for s in syllables]
     pairs = sorted({COMPOUND_JOINER.join(pair) for pair in pairwise(folded)})
-    return boosts + [TermRef(f.PAIRS, pair, PAIR_BOOST) for pair in pairs]
+    return boosts + [TermRef(fields.PAIRS, pair, PAIR_BOOST) for pair in pairs]
 
 
 def plan(parsed: ParsedQuery, abbreviations: Abbreviations) -> Plan:

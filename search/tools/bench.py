@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psutil
 
-from search.backends.local.engine import SearchEngine
+from search.backends.local.engine import LocalEngine
 from search.backends.local.indexer import build_index
 from search.results import SearchRequest
 
@@ -103,7 +103,7 @@ def read_queries(path: Path | None, limit: int | None) -> list[str]:
     return queries[:limit] if limit else queries
 
 
-def time_queries(engine: SearchEngine, queries: list[str], repeat: int) -> Iterator[float]:
+def time_queries(engine: LocalEngine, queries: list[str], repeat: int) -> Iterator[float]:
     """Milliseconds per full search (ranking, highlighted snippets, facet counts)."""
     for _ in range(repeat):
         for text in queries:
@@ -119,7 +119,7 @@ def run(sources: list[Path], queries: list[str], repeat: int, index_dir: Path | 
         started = time.perf_counter()
         report = build_index(sources, folder)
         seconds = time.perf_counter() - started
-        engine = SearchEngine(folder)
+        engine = LocalEngine(folder)
         engine.search(SearchRequest(query="khởi động"))  # load pyvi and open the index
         latency = latency_of(list(time_queries(engine, queries, repeat)))
         generation = report.generation

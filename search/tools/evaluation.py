@@ -17,7 +17,7 @@ import ir_measures
 from ir_measures import RR, R, ScoredDoc, nDCG
 
 from search.analysis.analyzers import syllable_texts
-from search.backends.local.engine import SearchEngine
+from search.engine import Engine
 from search.results import SearchRequest
 from search.text import fold
 from search.tools.bench import Latency, beir_queries, latency_of
@@ -94,7 +94,7 @@ class Bm25Baseline:
         return [(self.ids[i], float(s)) for i, s in zip(documents[0], scores[0], strict=True) if s > 0]
 
 
-def engine_ranker(engine: SearchEngine, latencies: list[float]) -> Ranker:
+def engine_ranker(engine: Engine, latencies: list[float]) -> Ranker:
     """Our ranking at depth 100; also times the full page search (snippets, facets)."""
 
     def rank(text: str) -> list[tuple[str, float]]:
@@ -107,7 +107,7 @@ def engine_ranker(engine: SearchEngine, latencies: list[float]) -> Ranker:
 
 
 def evaluate(
-    engine: SearchEngine,
+    engine: Engine,
     queries: dict[str, str],
     qrels: list[ir_measures.Qrel],
     strip_diacritics: bool = False,

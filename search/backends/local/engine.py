@@ -1,8 +1,5 @@
-"""The engine facade: the one door the web UI, the CLI and other programs use.
-
->>> engine = SearchEngine(Path("index"))
->>> result = engine.search(SearchRequest(query="chuong my"))
->>> result.to_json()["hits"][0]["title"]
+"""The local backend's :class:`search.engine.Engine`: an index folder of generations,
+each a Whoosh index of stored articles beside a numpy posting store.
 
 It follows the index folder's CURRENT pointer on every call, so a rebuild is picked
 up without a restart. Threads share one generation's statistics and posting cache;
@@ -24,12 +21,13 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
+from search import fields
 from search import snippets as highlight
 from search.analysis import segment
-from search.backends.choice import backend_name
-from search.backends.local import schema as f
+from search.backends.local import schema
 from search.backends.local.retrieval import Retriever
-from search.backends.local.storage import NoIndex, OtherVersion, current_generation, read_meta
+from search.backends.local.storage import current_generation, read_meta
+from search.errors import NoIndex, OtherVersion
 from search.lexicon.abbreviations import Abbreviations
 from search.lexicon.accents import AccentVocabulary
 from search.query import planner as q
@@ -45,8 +43,6 @@ from search.results import (
     facet_values,
     faceted,
 )
-
-__all__ = ["NoIndex", "SearchEngine"]
 
 
 @dataclass
@@ -88,25 +84,15 @@ def _close_all(searchers: list[Searcher], lock: threading.Lock) -> None:
 
 
 def _split_districts(value: str | None) -> list[str]:
-    return [d for d in (value or "").split(f.VALUE_SEPARATOR) if d]
+    return [d for d in (value or "").split(fields.VALUE_SEPARATOR) if d]
 
 
 def _year(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-class SearchEngine:
-    """Search one index folder (see :mod:`search.backends.local.storage` for its layout).
-
-    With ``VNSEARCH_BACKEND=typesense`` the constructor returns the Typesense engine
-    instead (:mod:`search.backends.typesense`), which has the same methods."""
-
-    def __new__(cls, index_dir: Path) -> Any:
-        if cls is SearchEngine and backend_name() == "typesense":
-            from search.backends.typesense.engine import TypesenseEngine
-
-            return TypesenseEngine(index_dir)
-        return super().__new__(cls)
+class LocalEngine:
+    """Search one index folder (see :mod:`search.backends.local.storage` for its layout)."""
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = Path(index_dir)
@@ -126,11 +112,11 @@ class SearchEngine:
     # -- opening ---------------------------------------------------------------
     def _load(self, path: Path) -> _Generation:
         """Open a generation's shared state (seconds on a large index)."""
-        if not f.readable(path):
+        if not schema.readable(path):
             version = read_meta(path).get("schema_version")
             raise OtherVersion(
                 f"the index in {self.index_dir} was built by another version of vnsearch "
-                f"(schema {version}, this one reads {f.SCHEMA_VERSION}); "
+                f"(schema {version}, this one reads {schema.SCHEMA_VERSION}); "
                 "rebuild it with: vnsearch index"
             )
         index = whoosh_index.open_dir(str(path))
@@ -288,16 +274,16 @@ class SearchEngine:
     def _hit(searcher: Searcher, docnum: int, score: float | None, marks: highlight.Marks) -> Hit:
         stored = searcher.stored_fields(docnum)
         return Hit(
-            id=stored[f.ID_FIELD],
-            title=stored.get(f.TITLE, ""),
-            title_html=highlight.mark_all(stored.get(f.TITLE, ""), marks),
-            snippet=highlight.snippet(stored.get(f.BODY, ""), marks),
+            id=stored[fields.ID_FIELD],
+            title=stored.get(fields.TITLE, ""),
+            title_html=highlight.mark_all(stored.get(fields.TITLE, ""), marks),
+            snippet=highlight.snippet(stored.get(fields.BODY, ""), marks),
             url=stored.get("url"),
-            district=_split_districts(stored.get(f.DISTRICT)),
-            year=_year(stored.get(f.YEAR)),
+            district=_split_districts(stored.get(fields.DISTRICT)),
+            year=_year(stored.get(fields.YEAR)),
             date=stored.get("date_iso"),
             score=round(score, 4) if score is not None else None,
-            date_kind=date_kind(stored.get("date_iso"), _year(stored.get(f.YEAR))),
+            date_kind=date_kind(stored.get("date_iso"), _year(stored.get(fields.YEAR))),
         )
 
     def rank(self, query_text: str, limit: int) -> list[tuple[str, float]]:
@@ -306,18 +292,18 @@ class SearchEngine:
         _parsed, scores, matched = self._matched(opened, query_text)
         docnums = opened.retriever.top(np.flatnonzero(matched), scores, 0, limit)
         stored = opened.searcher.stored_fields
-        return [(stored(int(d))[f.ID_FIELD], float(scores[d])) for d in docnums]
+        return [(stored(int(d))[fields.ID_FIELD], float(scores[d])) for d in docnums]
 
     # -- documents -------------------------------------------------------------
     def document(self, doc_id: str) -> Document | None:
         """The stored article with this id, or None."""
-        stored = self._opened().searcher.document(**{f.ID_FIELD: doc_id})
+        stored = self._opened().searcher.document(**{fields.ID_FIELD: doc_id})
         return _document(stored) if stored else None
 
     def stored_texts(self) -> Iterator[tuple[str, str]]:
         """(id, title and text) of every document, in index order (for baselines)."""
         for stored in self._opened().searcher.documents():
-            yield stored[f.ID_FIELD], f"{stored.get(f.TITLE, '')}\n{stored.get(f.BODY, '')}"
+            yield stored[fields.ID_FIELD], f"{stored.get(fields.TITLE, '')}\n{stored.get(fields.BODY, '')}"
 
     def highlighted(self, document: Document, query_text: str) -> tuple[str, str]:
         """The article's title and text as escaped HTML, with the words ``query_text``
@@ -329,12 +315,12 @@ class SearchEngine:
 
 def _document(stored: dict[str, Any]) -> Document:
     return Document(
-        id=stored[f.ID_FIELD],
-        title=stored.get(f.TITLE, ""),
-        body=stored.get(f.BODY, ""),
+        id=stored[fields.ID_FIELD],
+        title=stored.get(fields.TITLE, ""),
+        body=stored.get(fields.BODY, ""),
         url=stored.get("url"),
-        district=_split_districts(stored.get(f.DISTRICT)),
-        year=_year(stored.get(f.YEAR)),
+        district=_split_districts(stored.get(fields.DISTRICT)),
+        year=_year(stored.get(fields.YEAR)),
         date=stored.get("date_iso"),
         author=stored.get("author"),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -13,9 +13,17 @@ from typing import Any
 import numpy as np
 from whoosh import index as whoosh_index
 
-from search.analysis.pipeline import IndexedArticle, index_terms, segmented
-from search.backends.local import schema as f
-from search.backends.local.postings import PostingWriter, merge_segments, segment_names
+from search import fields
+from search.analysis.pipeline import article_compounds, segmented
+from search.analysis.views import Analysed
+from search.backends.local import schema
+from search.backends.local.postings import (
+    DocumentTerms,
+    PostingWriter,
+    document_terms,
+    merge_segments,
+    segment_names,
+)
 from search.backends.local.storage import (
     clone_generation,
     current_generation,
@@ -25,46 +33,45 @@ from search.backends.local.storage import (
     write_meta,
 )
 from search.children import tied_to_this_process
+from search.indexing import BuildReport, Progress
 from search.ingest.article import Article, Problem, Unchanged
 from search.ingest.sources import read_sources
 from search.lexicon.abbreviations import AbbreviationMiner
 from search.lexicon.accents import AccentCounter, AccentVocabulary
 
-Progress = Callable[[Iterable[Any]], Iterable[Any]]
-
 
 @dataclass
-class BuildReport:
-    """What a rebuild did: shown to the operator and stored in the generation's meta."""
+class IndexedArticle:
+    """What the indexer needs of an article besides its stored fields, computed in a
+    segmenting worker: its compounds (for "did you mean"), its accented syllables, and
+    the postings of every view."""
 
-    indexed: int = 0
-    unchanged: int = 0  # an update skipped them: same fingerprint as in the index
-    deleted: int = 0  # an update removed them: no source has them any more
-    problems: list[Problem] = field(default_factory=list)
-    seconds: float = 0.0
-    generation: Path | None = None
-    abbreviations: int = 0
+    compounds: list[str]
+    accented: set[str]
+    terms: DocumentTerms
 
-    @property
-    def skipped(self) -> int:
-        return len(self.problems)
+
+def index_terms(article: Article) -> IndexedArticle:
+    compounds = article_compounds(article)
+    analysed = Analysed(article, compounds)
+    return IndexedArticle(compounds, analysed.accented_syllables(), document_terms(analysed))
 
 
 def document_fields(article: Article) -> dict[str, Any]:
     """The Whoosh document of one article (its postings go to the posting store)."""
     doc: dict[str, Any] = {
-        f.ID_FIELD: article.id,
-        f.TITLE: article.title,
-        f.BODY: article.body,
+        fields.ID_FIELD: article.id,
+        fields.TITLE: article.title,
+        fields.BODY: article.body,
         "date_iso": article.date_iso,
         "author": article.author,
         "url": article.url,
     }
     if article.districts:
-        doc[f.DISTRICT] = f.VALUE_SEPARATOR.join(article.districts)
+        doc[fields.DISTRICT] = fields.VALUE_SEPARATOR.join(article.districts)
     if article.year is not None:
-        doc[f.YEAR] = str(article.year)
-    doc[f.SORT_DATE] = article.sort_key
+        doc[fields.YEAR] = str(article.year)
+    doc[fields.SORT_DATE] = article.sort_key
     return doc
 
 
@@ -151,7 +158,7 @@ def _finish(
     write_meta(
         building,
         {
-            "schema_version": f.SCHEMA_VERSION,
+            "schema_version": schema.SCHEMA_VERSION,
             "built_at": datetime.now().isoformat(timespec="seconds"),
             "sources": [str(s) for s in sources],
             "documents": documents,
@@ -213,12 +220,12 @@ def compact(index: Any, building: Path, sample: int = 1000) -> None:
         live[list(reader.all_doc_ids())] = True
         old = np.flatnonzero(live)
         checked = old[np.linspace(0, len(old) - 1, min(sample, len(old))).astype(np.intp)]
-        expected = [reader.stored_fields(int(d))[f.ID_FIELD] for d in checked]
+        expected = [reader.stored_fields(int(d))[fields.ID_FIELD] for d in checked]
     index.writer(**WRITER_OPTIONS).commit(optimize=True)  # not index.optimize(): a compound file
     merge_segments(building, live)
     renumbered = np.cumsum(live)[checked] - 1
     with index.reader() as reader:
-        found = [reader.stored_fields(int(d))[f.ID_FIELD] for d in renumbered]
+        found = [reader.stored_fields(int(d))[fields.ID_FIELD] for d in renumbered]
         if reader.doc_count_all() != len(old) or found != expected:
             shutil.rmtree(building, ignore_errors=True)
             raise LostDocuments(
@@ -246,7 +253,7 @@ def build_index(
     sources = list(sources)
     with rebuild_lock(index_dir), tied_to_this_process():
         building = new_generation(index_dir, _generation_name())
-        index = whoosh_index.create_in(str(building), f.build_schema())
+        index = whoosh_index.create_in(str(building), schema.build_schema())
         writer = index.writer(limitmb=memory_mb, **WRITER_OPTIONS)
         postings = PostingWriter(building, first_doc=0)
         build = _Build(BuildReport(), Digests())
@@ -280,7 +287,7 @@ def update_index(
     sources = list(sources)
     previous = current_generation(index_dir)
     if (
-        previous is None or not f.readable(previous) or not (previous / Digests.FILE_NAME).exists()
+        previous is None or not schema.readable(previous) or not (previous / Digests.FILE_NAME).exists()
     ):  # nothing to compare with: a rebuild is the faster way
         return build_index(sources, index_dir, progress, memory_mb, workers)
     with rebuild_lock(index_dir), tied_to_this_process():
@@ -311,7 +318,7 @@ def update_index(
         if not seen:  # nothing readable in the sources: never delete everything
             gone = []
         for doc_id in gone:
-            writer.delete_by_term(f.ID_FIELD, doc_id)
+            writer.delete_by_term(fields.ID_FIELD, doc_id)
             del build.digests.known[doc_id]
         build.miner.forget(gone)
         build.report.deleted = len(gone)

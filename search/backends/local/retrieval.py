@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 from whoosh.searching import Searcher
 
+from search import fields
 from search.analysis.analyzers import COMPOUND_JOINER
 from search.analysis.views import FOLDED, SOURCE_FIELD, has_phrase, phrase_pattern, quantised_all
-from search.backends.local import schema as f
 from search.backends.local.postings import PostingStore
 from search.query import matching, ranking
 from search.query.planner import Condition, Phrase, Plan, TermRef
@@ -86,7 +86,7 @@ class Facet:
 def _id_ranks(reader: Any, size: int) -> np.ndarray:
     """Each document's place in the order of ids: the tie-breaker of every sort, the
     same after an update as after a rebuild, and the same on the Typesense backend."""
-    ids = reader.column_reader(f.ID_FIELD)
+    ids = reader.column_reader(fields.ID_FIELD)
     order = np.argsort(np.array([ids[i] for i in range(size)], dtype=object), kind="stable")
     ranks = np.empty(size, dtype=np.int64)
     ranks[order] = np.arange(size)
@@ -110,8 +110,11 @@ class Retriever:
         self._average: dict[str, float] = {}
         self._lock = threading.Lock()
         self.cache = PostingCache()
-        self.facets = {"district": self._facet(reader, f.DISTRICT), "year": self._facet(reader, f.YEAR)}
-        dates = reader.column_reader(f.SORT_DATE, translate=True)
+        self.facets = {
+            "district": self._facet(reader, fields.DISTRICT),
+            "year": self._facet(reader, fields.YEAR),
+        }
+        dates = reader.column_reader(fields.SORT_DATE, translate=True)
         self.sort_date = np.fromiter(
             (dates[i] or 0 for i in range(self.size)), dtype=np.int64, count=self.size
         )
@@ -193,7 +196,7 @@ class Retriever:
         folded = [fold(word) for word in phrase.words]
         for pair in pairwise(folded):
             has = np.zeros(self.size, dtype=bool)
-            has[self.postings(f.PAIRS, COMPOUND_JOINER.join(pair))[0]] = True
+            has[self.postings(fields.PAIRS, COMPOUND_JOINER.join(pair))[0]] = True
             candidates &= has
         if not FOLDED.issuperset(phrase.fields):
             for word in phrase.words:

@@ -24,28 +24,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from search.errors import RebuildRunning
+
 CURRENT = "CURRENT"
 GENERATIONS = "generations"
 LOCK = ".rebuild.lock"
 META = "meta.json"
 BUILDING_SUFFIX = ".building"
-
-
-class RebuildRunning(RuntimeError):
-    """Another rebuild holds the lock on this index folder."""
-
-
-class NoIndex(RuntimeError):
-    """Nothing can be served: no index has been built yet. The message says why and
-    names the command that mends it; ``reason`` says which kind of trouble it is."""
-
-    reason = "no index"
-
-
-class OtherVersion(NoIndex):
-    """The index was built by another version of vnsearch (another schema)."""
-
-    reason = "other version"
 
 
 def current_generation(index_dir: Path) -> Path | None:

@@ -7,8 +7,8 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from search.backends.choice import BackendUnavailable
 from search.backends.typesense.settings import Settings
+from search.errors import BackendUnavailable
 
 T = TypeVar("T")
 

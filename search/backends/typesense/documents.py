@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from search import fields
 from search.analysis.analyzers import COMPOUND_JOINER
 from search.analysis.views import Analysed
-from search.backends.local import schema as f
 from search.ingest.article import Article
 from search.text import fold, has_diacritics
 
@@ -33,12 +33,12 @@ TITLE_FOLDED_SEQUENCE, BODY_FOLDED_SEQUENCE = "sft", "sfb"
 
 # Short names of the views in the statistics collection (one per Whoosh field).
 VIEWS = {
-    f.BODY: "b",
-    f.TITLE: "t",
-    f.BODY_FOLDED: "fb",
-    f.TITLE_FOLDED: "ft",
-    f.WORDS: "w",
-    f.PAIRS: "p",
+    fields.BODY: "b",
+    fields.TITLE: "t",
+    fields.BODY_FOLDED: "fb",
+    fields.TITLE_FOLDED: "ft",
+    fields.WORDS: "w",
+    fields.PAIRS: "p",
 }
 _PLAIN = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
 
@@ -67,9 +67,9 @@ def schema(name: str) -> dict[str, Any]:
         "name": name,
         "fields": [
             {"name": TERMS, "type": "string[]"},
-            {"name": f.DISTRICT, "type": "string[]", "facet": True, "optional": True},
-            {"name": f.YEAR, "type": "string", "facet": True, "optional": True},
-            {"name": f.SORT_DATE, "type": "int64"},
+            {"name": fields.DISTRICT, "type": "string[]", "facet": True, "optional": True},
+            {"name": fields.YEAR, "type": "string", "facet": True, "optional": True},
+            {"name": fields.SORT_DATE, "type": "int64"},
             {"name": "seq", "type": "int32"},
             {"name": SORT_ID, "type": "string", "sort": True},  # ties of every sort break by id
         ],
@@ -115,13 +115,13 @@ def documents(article: Article, analysed: Analysed, seq: int) -> tuple[dict[str,
         "seq": seq,
         SORT_ID: article.id,
         TERMS: terms(analysed),
-        f.SORT_DATE: article.sort_key,
+        fields.SORT_DATE: article.sort_key,
     }
     content: dict[str, Any] = {
         "id": article.id,
         "seq": seq,
-        f.TITLE: article.title,
-        f.BODY: article.body,
+        fields.TITLE: article.title,
+        fields.BODY: article.body,
         TITLE_SEQUENCE: " ".join(analysed.title),
         BODY_SEQUENCE: " ".join(analysed.body),
         WORDS_SEQUENCE: " ".join(analysed.words),
@@ -132,7 +132,7 @@ def documents(article: Article, analysed: Analysed, seq: int) -> tuple[dict[str,
         "url": article.url,
     }
     if article.districts:
-        indexed[f.DISTRICT] = content[f.DISTRICT] = list(article.districts)
+        indexed[fields.DISTRICT] = content[fields.DISTRICT] = list(article.districts)
     if article.year is not None:
-        indexed[f.YEAR] = content[f.YEAR] = str(article.year)
+        indexed[fields.YEAR] = content[fields.YEAR] = str(article.year)
     return indexed, content

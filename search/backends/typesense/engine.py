@@ -1,5 +1,5 @@
 """The engine facade on a Typesense cluster: the methods and results of
-:class:`search.engine.SearchEngine`, answered by the cluster plus our own scoring.
+:class:`search.engine.Engine`, answered by the cluster plus our own scoring.
 
 One search takes four requests: (1) the document frequencies of the query's terms,
 the match count and the facet counts; (2) the postings (ids only) of the query's
@@ -25,15 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from search import fields
 from search import snippets as highlight
 from search.analysis import segment
 from search.analysis.views import pairs_of
-from search.backends.local import schema as f
-from search.backends.local.storage import NoIndex
 from search.backends.typesense import documents as d
 from search.backends.typesense.cluster import Cluster
 from search.backends.typesense.indexer import META_ID
 from search.backends.typesense.scoring import Candidate, Scorer, Statistics, phrase_parts, plan_terms
+from search.errors import NoIndex
 from search.lexicon.abbreviations import Abbreviations
 from search.lexicon.accents import AccentVocabulary
 from search.query import planner as q
@@ -69,7 +69,7 @@ SCORING_FIELDS = ",".join(
 # in at most one page of documents). At 36k documents, 1,500 with 200 candidates comes
 # within half a point of Whoosh on 150 questions; 300 with 100 was 3.4 points below.
 POSTINGS_BUDGET = 1500
-DISPLAY_FIELDS = f"id,{f.TITLE},{f.BODY},url,{f.DISTRICT},{f.YEAR},date_iso,author"
+DISPLAY_FIELDS = f"id,{fields.TITLE},{fields.BODY},url,{fields.DISTRICT},{fields.YEAR},date_iso,author"
 FREQUENCY_CACHE = 200_000
 
 
@@ -151,21 +151,21 @@ class _Query:
                         frequencies.get(("fb", text), 0), frequencies.get(("ft", text), 0)
                     )
         for ref in self.plan.boosts:
-            if ref.field == f.PAIRS:
+            if ref.field == fields.PAIRS:
                 terms["p", ref.text] = statistics.frequencies.get(("p", ref.text), 1)
         ordered = sorted((n, term) for (_view, term), n in terms.items() if n > 0)
         return [(d.token(term), ranking.idf(n, statistics.documents), n) for n, term in ordered]
 
 
 def _token(ref: q.TermRef) -> str:
-    if ref.field in (f.BODY, f.TITLE):
+    if ref.field in (fields.BODY, fields.TITLE):
         return d.accented_token(ref.text)
     return d.token(ref.text)
 
 
 def _facet_filter(districts: tuple[str, ...], years: tuple[int, ...]) -> tuple[list[str], list[str]]:
-    by_district = [_any_of(f.DISTRICT, list(districts))] if districts else []
-    by_year = [_any_of(f.YEAR, [str(y) for y in years])] if years else []
+    by_district = [_any_of(fields.DISTRICT, list(districts))] if districts else []
+    by_year = [_any_of(fields.YEAR, [str(y) for y in years])] if years else []
     return by_district, by_year
 
 
@@ -174,7 +174,7 @@ def _filter(parts: list[str]) -> str:
 
 
 class TypesenseEngine:
-    """:class:`search.engine.SearchEngine`'s interface on a Typesense cluster."""
+    """:class:`search.engine.Engine` on a Typesense cluster."""
 
     def __init__(self, index_dir: Path | None = None, cluster: Cluster | None = None) -> None:
         self.index_dir = Path(index_dir) if index_dir is not None else Path("index")
@@ -297,7 +297,7 @@ class TypesenseEngine:
             page += 1
         return ids[:limit]
 
-    def _stored(self, generation: _Generation, ids: list[str], fields: str) -> dict[str, dict[str, Any]]:
+    def _stored(self, generation: _Generation, ids: list[str], wanted: str) -> dict[str, dict[str, Any]]:
         """Content records by id."""
         searches = [
             {
@@ -305,7 +305,7 @@ class TypesenseEngine:
                 "q": "*",
                 "filter_by": _any_of("id", ids[i : i + PAGE]),
                 "per_page": len(ids[i : i + PAGE]),
-                "include_fields": fields,
+                "include_fields": wanted,
             }
             for i in range(0, len(ids), PAGE)
         ]
@@ -379,14 +379,14 @@ class TypesenseEngine:
         by_district, by_year = _facet_filter(request.districts, request.years)
         if not by_district and not by_year:  # one search answers all three
             search = {"collection": generation.name, "q": "*", "per_page": 0, "max_facet_values": 1000}
-            search["facet_by"] = f"{f.DISTRICT},{f.YEAR}"
+            search["facet_by"] = f"{fields.DISTRICT},{fields.YEAR}"
             if filters:
                 search["filter_by"] = _filter(filters)
             return [search]
         searches = [
             {"q": "*", "filter_by": _filter(filters + by_district + by_year), "per_page": 0},
-            {"q": "*", "filter_by": _filter(filters + by_year), "per_page": 0, "facet_by": f.DISTRICT},
-            {"q": "*", "filter_by": _filter(filters + by_district), "per_page": 0, "facet_by": f.YEAR},
+            {"q": "*", "filter_by": _filter(filters + by_year), "per_page": 0, "facet_by": fields.DISTRICT},
+            {"q": "*", "filter_by": _filter(filters + by_district), "per_page": 0, "facet_by": fields.YEAR},
         ]
         for search in searches:
             search["collection"] = generation.name
@@ -443,7 +443,7 @@ class TypesenseEngine:
             best = self._ranked(generation, query, filters, first + request.per_page, statistics, total)
             page: list[tuple[str, float | None]] = [(c.id, score) for c, score in best[first:]]
         else:
-            params = {"q": "*", "sort_by": f"{f.SORT_DATE}:desc,{d.SORT_ID}:asc", "include_fields": "id"}
+            params = {"q": "*", "sort_by": f"{fields.SORT_DATE}:desc,{d.SORT_ID}:asc", "include_fields": "id"}
             params.update({"page": request.page, "per_page": request.per_page})
             if filters:
                 params["filter_by"] = _filter(filters)
@@ -464,18 +464,18 @@ class TypesenseEngine:
 
     @staticmethod
     def _hit(stored: dict[str, Any], score: float | None, marks: highlight.Marks) -> Hit:
-        title, body = stored.get(f.TITLE) or "", stored.get(f.BODY) or ""
+        title, body = stored.get(fields.TITLE) or "", stored.get(fields.BODY) or ""
         return Hit(
             id=stored["id"],
             title=title,
             title_html=highlight.mark_all(title, marks),
             snippet=highlight.snippet(body, marks),
             url=stored.get("url"),
-            district=list(stored.get(f.DISTRICT) or []),
-            year=_year(stored.get(f.YEAR)),
+            district=list(stored.get(fields.DISTRICT) or []),
+            year=_year(stored.get(fields.YEAR)),
             date=stored.get("date_iso"),
             score=round(score, 4) if score is not None else None,
-            date_kind=date_kind(stored.get("date_iso"), _year(stored.get(f.YEAR))),
+            date_kind=date_kind(stored.get("date_iso"), _year(stored.get(fields.YEAR))),
         )
 
     def facet(self, request: SearchRequest, name: str, facet_query: str) -> FacetValues:
@@ -503,21 +503,21 @@ class TypesenseEngine:
             return None
         return Document(
             id=stored["id"],
-            title=stored.get(f.TITLE) or "",
-            body=stored.get(f.BODY) or "",
+            title=stored.get(fields.TITLE) or "",
+            body=stored.get(fields.BODY) or "",
             url=stored.get("url"),
-            district=list(stored.get(f.DISTRICT) or []),
-            year=_year(stored.get(f.YEAR)),
+            district=list(stored.get(fields.DISTRICT) or []),
+            year=_year(stored.get(fields.YEAR)),
             date=stored.get("date_iso"),
             author=stored.get("author"),
         )
 
     def stored_texts(self) -> Iterator[tuple[str, str]]:
         """(id, title and text) of every document, in index order (for baselines)."""
-        rows = list(self.cluster.export(self._generation().content, f"id,seq,{f.TITLE},{f.BODY}"))
+        rows = list(self.cluster.export(self._generation().content, f"id,seq,{fields.TITLE},{fields.BODY}"))
         rows.sort(key=lambda row: int(row.get("seq", 0)))
         for row in rows:
-            yield row["id"], f"{row.get(f.TITLE) or ''}\n{row.get(f.BODY) or ''}"
+            yield row["id"], f"{row.get(fields.TITLE) or ''}\n{row.get(fields.BODY) or ''}"
 
     def highlighted(self, document: Document, query_text: str) -> tuple[str, str]:
         """The article's title and text as escaped HTML, with the query's words marked."""

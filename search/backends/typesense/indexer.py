@@ -21,9 +21,9 @@ from typing import Any
 
 from search.analysis.pipeline import segmented
 from search.analysis.views import Analysed, quantised
-from search.backends.local.indexer import BuildReport, Progress
 from search.backends.typesense import documents as d
 from search.backends.typesense.cluster import Cluster
+from search.indexing import BuildReport, Progress
 from search.ingest.article import Problem
 from search.ingest.sources import read_sources
 from search.lexicon.abbreviations import AbbreviationMiner

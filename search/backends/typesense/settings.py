@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from search.backends.choice import BackendUnavailable
+from search.errors import BackendUnavailable
 
 NODES_VARIABLE = "VNSEARCH_TYPESENSE_NODES"
 API_KEY_VARIABLE = "VNSEARCH_TYPESENSE_API_KEY"

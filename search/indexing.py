@@ -1,0 +1,34 @@
+"""What every backend's rebuild shares: the report it gives, the progress it shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from search.ingest.article import Problem
+
+# Wraps the stream of sources' items (a progress bar); returns the same items.
+Progress = Callable[[Iterable[Any]], Iterable[Any]]
+
+
+def no_progress(items: Iterable[Any]) -> Iterable[Any]:
+    return items
+
+
+@dataclass
+class BuildReport:
+    """What a rebuild did: shown to the operator and stored in the generation's meta."""
+
+    indexed: int = 0
+    unchanged: int = 0  # an update skipped them: same fingerprint as in the index
+    deleted: int = 0  # an update removed them: no source has them any more
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+    generation: Path | None = None  # where the new index is (a Typesense collection: its name)
+    abbreviations: int = 0
+
+    @property
+    def skipped(self) -> int:
+        return len(self.problems)
