@@ -12,6 +12,7 @@ import click
 
 from search.config import INDEX_DIR_VARIABLE, default_index_dir, default_sources
 from search.errors import NoIndex, RebuildRunning
+from search.extras import require
 from search.results import DEFAULT_FACET_SIZE, SORTS, BadRequest, SearchRequest
 
 if TYPE_CHECKING:
@@ -46,14 +47,15 @@ def _index_dir(value: Path | None) -> Path:
 
 
 class _Main(click.Group):
-    """Reports an unreachable or misconfigured search backend in one line, no traceback."""
+    """Reports an unreachable or misconfigured search backend, or a missing extra, in one
+    line, no traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from search.errors import BackendUnavailable
+        from search.errors import BackendUnavailable, MissingExtra
 
         try:
             return super().invoke(ctx)
-        except BackendUnavailable as error:
+        except (BackendUnavailable, MissingExtra) as error:
             click.echo(f"Error: {error}", err=True)
             sys.exit(1)
 
@@ -302,6 +304,7 @@ def eval_command(
 ) -> None:
     """Ranking quality of the index on BEIR files (index the corpus first): nDCG@10,
     MRR@10, Recall@100 and latency, beside plain BM25 baselines on the same documents."""
+    require("bench")
     from search.engine import open_engine
     from search.tools import evaluation
 
@@ -316,7 +319,7 @@ def eval_command(
     qrels = evaluation.read_qrels(qrels_path)
     results = evaluation.evaluate(engine, queries, qrels, strip_diacritics, baselines=not no_baselines)
     setting = "diacritics stripped" if strip_diacritics else "queries as written"
-    click.echo(f"{len(queries)} queries, {setting}, index {engine.index_dir}")
+    click.echo(f"{len(queries)} queries, {setting}, index {folder}")
     click.echo(evaluation.table(results))
     if json_path is not None:
         data = json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2)
@@ -335,6 +338,7 @@ def eval_command(
 def load_command(url: str, queries_path: Path | None, count: int, clients: int, pid: int | None) -> None:
     """A bounded load test of /api/search on a loopback server: requests/s, latency
     percentiles, errors (and the server's memory with --pid). Stops by itself."""
+    require("bench")
     from search.tools import bench, loadtest
 
     try:
@@ -410,6 +414,7 @@ def bench_command(
 ) -> None:
     """Time a full rebuild of SOURCES (default: seeds/) and searches with highlights and
     facets on it. Prints figures; never fails on speed. With --sizes, the scale run."""
+    require("bench")
     from search.tools import bench
 
     queries = bench.read_queries(queries_path, limit)

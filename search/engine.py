@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from search.errors import BackendUnavailable
+from search.extras import require
 from search.indexing import BuildReport, Progress, no_progress
 from search.results import Document, FacetValues, SearchRequest, SearchResult
 
@@ -76,6 +77,7 @@ def backend_name() -> str:
 def open_engine(index_dir: Path) -> Engine:
     """The configured backend's engine (``index_dir`` is the local backend's folder)."""
     if backend_name() == "typesense":
+        require("typesense", BackendUnavailable)
         from search.backends.typesense.engine import TypesenseEngine
 
         return TypesenseEngine(index_dir)
@@ -90,6 +92,7 @@ def rebuild(
     """Rebuild (or, with ``update``, bring up to date) the configured backend's index from
     ``sources``. The Typesense backend always rebuilds in full."""
     if backend_name() == "typesense":
+        require("typesense", BackendUnavailable)
         from search.backends.typesense.indexer import build_collection
 
         return build_collection(sources, progress=progress)

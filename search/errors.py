@@ -26,3 +26,7 @@ class BackendUnavailable(NoIndex):
 
 class RebuildRunning(RuntimeError):
     """Another rebuild of the same index holds its lock."""
+
+
+class MissingExtra(RuntimeError):
+    """A command needs a package of an optional extra that is not installed."""

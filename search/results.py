@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from search import fields
 from search.text import fold
 
 Sort = Literal["relevance", "date"]
@@ -73,6 +75,26 @@ class FacetBucket:
         # Not dataclasses.asdict: it deep-copies, and a district facet has hundreds of
         # buckets (that was over half the CPU of an API request at 36k articles).
         return {"value": self.value, "count": self.count, "selected": self.selected}
+
+
+def year_of(value: object) -> int | None:
+    """A stored year ("2020", 2020) as an integer; None when there is none."""
+    return int(str(value)) if value is not None and str(value).isdigit() else None
+
+
+def document_of(stored: Mapping[str, Any], districts: list[str]) -> Document:
+    """The :class:`Document` of an article as a backend stores it (the backend splits
+    the districts: the local one keeps them in one field, Typesense as a list)."""
+    return Document(
+        id=stored[fields.ID_FIELD],
+        title=stored.get(fields.TITLE) or "",
+        body=stored.get(fields.BODY) or "",
+        url=stored.get("url"),
+        district=districts,
+        year=year_of(stored.get(fields.YEAR)),
+        date=stored.get("date_iso"),
+        author=stored.get("author"),
+    )
 
 
 def date_kind(date_iso: str | None, year: int | None) -> DateKind | None:

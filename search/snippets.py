@@ -20,6 +20,7 @@ from functools import lru_cache
 from html import escape
 from itertools import pairwise
 
+from search.results import Document, Hit, date_kind
 from search.text import fold_letters
 
 CHAR_LIMIT = 20_000
@@ -170,3 +171,19 @@ def mark_all(text: str, marks: Marks) -> str:
     if not marks:
         return escape(text, quote=False)
     return _html(text, 0, len(text), _matches(text, marks))
+
+
+def hit(document: Document, score: float | None, marks: Marks) -> Hit:
+    """A result of a search: the article's headline and best fragments, marked."""
+    return Hit(
+        id=document.id,
+        title=document.title,
+        title_html=mark_all(document.title, marks),
+        snippet=snippet(document.body, marks),
+        url=document.url,
+        district=document.district,
+        year=document.year,
+        date=document.date,
+        score=round(score, 4) if score is not None else None,
+        date_kind=date_kind(document.date, document.year),
+    )

@@ -203,3 +203,16 @@ def test_prepare_loads_a_new_generation_before_any_search(tmp_path: Path) -> Non
     assert engine._shared is not None and engine._shared.path == current_generation(index_dir)
     assert engine.search(SearchRequest(query="")).total == 5
     engine.close()
+
+
+def test_a_command_whose_extra_is_missing_says_which_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr("search.extras.find_spec", lambda name: None if name == "ir_measures" else real(name))
+    result = CliRunner().invoke(main, ["eval", "--queries", __file__, "--qrels", __file__])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: ir_measures not installed: this needs the [bench] extra "
+        "(pip install 'vnsearch[bench]', or in a checkout: pip install -e '.[bench]')"
+    ]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from search.config import default_index_dir
 from search.engine import open_engine
@@ -29,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
+    assert isinstance(app.json, DefaultJSONProvider)
     app.json.sort_keys = False  # keep the documented key order
     app.json.ensure_ascii = False  # Vietnamese as UTF-8, not \u escapes
     app.extensions[views.ENGINE_KEY] = open_engine(Path(app.config["INDEX_DIR"]))

@@ -118,22 +118,26 @@ def _facet(name: str, result: SearchResult, base: str, found: FacetValues | None
     values = result.facet_values.get(name, len(links))
     shown = sum(1 for link in links if link.count)
     expanded = request.facet_size > DEFAULT_FACET_SIZE
-    extra = {
-        "values": values,
-        "expanded": expanded,
-        "findable": values > DEFAULT_FACET_SIZE,
-        "more_url": urls.facet_size_url(request, MAX_FACET_SIZE, f"facet-{name}", base)
-        if values > shown and request.facet_size < MAX_FACET_SIZE
-        else None,
-        "less_url": urls.facet_size_url(request, DEFAULT_FACET_SIZE, f"facet-{name}", base)
-        if expanded
-        else None,
-    }
-    if len(links) <= FACET_VISIBLE + 2:
-        return FacetView(name, FACET_TITLES[name], links, **extra)
-    visible = [link for i, link in enumerate(links) if i < FACET_VISIBLE or link.selected]
-    more = [link for i, link in enumerate(links) if i >= FACET_VISIBLE and not link.selected]
-    return FacetView(name, FACET_TITLES[name], visible, more, **extra)
+    anchor = f"facet-{name}"
+    more_url = None
+    if values > shown and request.facet_size < MAX_FACET_SIZE:
+        more_url = urls.facet_size_url(request, MAX_FACET_SIZE, anchor, base)
+    less_url = urls.facet_size_url(request, DEFAULT_FACET_SIZE, anchor, base) if expanded else None
+    visible, more = links, []
+    if len(links) > FACET_VISIBLE + 2:
+        visible = [link for i, link in enumerate(links) if i < FACET_VISIBLE or link.selected]
+        more = [link for i, link in enumerate(links) if i >= FACET_VISIBLE and not link.selected]
+    return FacetView(
+        name,
+        FACET_TITLES[name],
+        visible,
+        more,
+        values=values,
+        more_url=more_url,
+        less_url=less_url,
+        expanded=expanded,
+        findable=values > DEFAULT_FACET_SIZE,
+    )
 
 
 def _pages(request: SearchRequest, last: int, base: str) -> list[PageLink]:

@@ -78,7 +78,7 @@ def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 5000, workers: i
         return
     keep_prepared(app)
     server = create_server(app, host=host, port=port, threads=THREADS, ident="vnsearch")
-    print(f"Serving on {address(host, server.effective_port)}", flush=True)  # type: ignore[union-attr]
+    print(f"Serving on {address(host, server.effective_port)}", flush=True)
     try:
         server.run()
     except KeyboardInterrupt:

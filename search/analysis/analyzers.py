@@ -62,7 +62,7 @@ class _SpanTokenizer(Tokenizer):
             token.boost = 1.0
             token.stopped = False
             if keeporiginal:
-                token.original = text
+                token.original = text  # type: ignore[attr-defined]  # Whoosh's tokens take any attribute
             if positions:
                 token.pos = start_pos + pos
             if chars:
@@ -100,7 +100,8 @@ class CompoundTokenizer(_SpanTokenizer):
 class FoldFilter(Filter):
     """Strips diacritics from each token ("đường" -> "duong"); offsets unchanged."""
 
-    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+    # Whoosh's Filter.__call__ has this signature; its base Composable declares another.
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
         for token in tokens:
             token.text = fold(token.text)
             yield token

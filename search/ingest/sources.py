@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -255,7 +255,7 @@ class SourceReader(Iterator[Item]):
         """Stop reading and close the open file, as a generator's ``close`` does."""
         self._items.close()
 
-    def _read(self, known: Known) -> Iterator[Item]:
+    def _read(self, known: Known) -> Generator[Item, None, None]:
         seen: set[str] = set()
         for number, source in enumerate(self.sources):
             sized = self._sizes is not None and self._sizes[number] is not None

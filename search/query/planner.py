@@ -17,7 +17,8 @@ from itertools import pairwise
 from search import fields
 from search.analysis.analyzers import COMPOUND_JOINER, compound_analyzer, syllable_texts
 from search.lexicon.abbreviations import Abbreviations
-from search.snippets import Marks, marks_for
+from search.results import Document
+from search.snippets import Marks, mark_all, marks_for
 from search.text import fold, has_diacritics, normalize
 
 # Weights of the views of the text, tuned on the ViNewsQA dev questions (see BENCHMARKS.md).
@@ -309,3 +310,10 @@ def marks(parsed: ParsedQuery, abbreviations: Abbreviations) -> Marks:
     sequences = [parsed.terms, *parsed.phrases]
     sequences += [other for _start, _end, other in abbreviations.alternatives(parsed.terms)]
     return marks_for([fold(s) for s in sequence] for sequence in sequences if sequence)
+
+
+def mark_document(document: Document, query_text: str, abbreviations: Abbreviations) -> tuple[str, str]:
+    """The article's title and text as escaped HTML, with the words ``query_text`` would
+    match in ``<mark>`` (for the article page)."""
+    found = marks(parse(query_text), abbreviations) if query_text.strip() else Marks()
+    return mark_all(document.title, found), mark_all(document.body, found)

@@ -51,11 +51,10 @@ read_queries = beir_queries
 
 def read_qrels(path: Path) -> list[ir_measures.Qrel]:
     with path.open(encoding="utf-8", newline="") as stream:
-        rows = csv.reader(stream, delimiter="\t")
-        header = next(rows)
-        if header[0] != "query-id":
-            rows = iter([header, *rows])
-        return [ir_measures.Qrel(q, d, int(s)) for q, d, s in rows]
+        rows = list(csv.reader(stream, delimiter="\t"))
+    if rows and rows[0][0] == "query-id":  # a header
+        rows = rows[1:]
+    return [ir_measures.Qrel(query, doc, int(score)) for query, doc, score in rows]
 
 
 def score(name: str, ranker: Ranker, queries: dict[str, str], qrels: list[ir_measures.Qrel]) -> SystemScores:

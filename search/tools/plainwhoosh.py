@@ -107,7 +107,7 @@ def build_command(sources: tuple[Path, ...], index_dir: Path) -> None:
 @click.option("--port", type=int, default=0)
 def serve_command(index_dir: Path, port: int) -> None:
     server = create_server(create_app(index_dir), host="127.0.0.1", port=port, threads=4)
-    print(f"Serving on http://127.0.0.1:{server.effective_port}/", flush=True)  # type: ignore[union-attr]
+    print(f"Serving on http://127.0.0.1:{server.effective_port}/", flush=True)
     server.run()
 
 

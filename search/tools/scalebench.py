@@ -132,7 +132,7 @@ class Server:
             if time.monotonic() > deadline:
                 break
         self.stop()
-        raise RuntimeError(f"the server did not start: {' '.join(map(str, self.child.args))}")
+        raise RuntimeError(f"the server did not start: {self.child.args!r}")
 
     def rss_mib(self) -> float:
         return tree_rss_bytes(self.child.pid) / 2**20

@@ -21,8 +21,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
-from search import fields
-from search import snippets as highlight
+from search import fields, snippets
 from search.analysis import segment
 from search.backends.local import schema
 from search.backends.local.retrieval import Retriever
@@ -30,8 +29,7 @@ from search.backends.local.storage import current_generation, read_meta
 from search.errors import NoIndex, OtherVersion
 from search.lexicon.abbreviations import Abbreviations
 from search.lexicon.accents import AccentVocabulary
-from search.query import planner as q
-from search.query import ranking
+from search.query import planner, ranking
 from search.results import (
     FACETS,
     Document,
@@ -39,7 +37,7 @@ from search.results import (
     Hit,
     SearchRequest,
     SearchResult,
-    date_kind,
+    document_of,
     facet_values,
     faceted,
 )
@@ -85,10 +83,6 @@ def _close_all(searchers: list[Searcher], lock: threading.Lock) -> None:
 
 def _split_districts(value: str | None) -> list[str]:
     return [d for d in (value or "").split(fields.VALUE_SEPARATOR) if d]
-
-
-def _year(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 class LocalEngine:
@@ -228,10 +222,10 @@ class LocalEngine:
         }
 
     @staticmethod
-    def _matched(opened: _Opened, query_text: str) -> tuple[q.ParsedQuery, np.ndarray, np.ndarray]:
+    def _matched(opened: _Opened, query_text: str) -> tuple[planner.ParsedQuery, np.ndarray, np.ndarray]:
         """The parsed query, every document's score, and which documents match."""
-        parsed = q.parse(query_text)
-        plan = q.plan(parsed, opened.abbreviations)
+        parsed = planner.parse(query_text)
+        plan = planner.plan(parsed, opened.abbreviations)
         scores, matched = opened.retriever.evaluate(opened.searcher, plan)
         return parsed, scores, matched
 
@@ -247,7 +241,7 @@ class LocalEngine:
         keys = scores if ranked else retriever.sort_date
         first = (request.page - 1) * request.per_page
         docnums = retriever.top(candidates, keys, first, first + request.per_page)
-        marks = q.marks(parsed, opened.abbreviations)
+        marks = planner.marks(parsed, opened.abbreviations)
         hits = [
             self._hit(opened.searcher, int(d), float(scores[d]) if ranked else None, marks) for d in docnums
         ]
@@ -271,27 +265,15 @@ class LocalEngine:
         return facet_values(name, counts, request, facet_query)
 
     @staticmethod
-    def _hit(searcher: Searcher, docnum: int, score: float | None, marks: highlight.Marks) -> Hit:
-        stored = searcher.stored_fields(docnum)
-        return Hit(
-            id=stored[fields.ID_FIELD],
-            title=stored.get(fields.TITLE, ""),
-            title_html=highlight.mark_all(stored.get(fields.TITLE, ""), marks),
-            snippet=highlight.snippet(stored.get(fields.BODY, ""), marks),
-            url=stored.get("url"),
-            district=_split_districts(stored.get(fields.DISTRICT)),
-            year=_year(stored.get(fields.YEAR)),
-            date=stored.get("date_iso"),
-            score=round(score, 4) if score is not None else None,
-            date_kind=date_kind(stored.get("date_iso"), _year(stored.get(fields.YEAR))),
-        )
+    def _hit(searcher: Searcher, docnum: int, score: float | None, marks: snippets.Marks) -> Hit:
+        return snippets.hit(_document(searcher.reader().stored_fields(docnum)), score, marks)
 
     def rank(self, query_text: str, limit: int) -> list[tuple[str, float]]:
         """Just the ranking: (id, score) of the best ``limit`` documents, no snippets."""
         opened = self._opened()
         _parsed, scores, matched = self._matched(opened, query_text)
         docnums = opened.retriever.top(np.flatnonzero(matched), scores, 0, limit)
-        stored = opened.searcher.stored_fields
+        stored = opened.searcher.reader().stored_fields
         return [(stored(int(d))[fields.ID_FIELD], float(scores[d])) for d in docnums]
 
     # -- documents -------------------------------------------------------------
@@ -306,21 +288,9 @@ class LocalEngine:
             yield stored[fields.ID_FIELD], f"{stored.get(fields.TITLE, '')}\n{stored.get(fields.BODY, '')}"
 
     def highlighted(self, document: Document, query_text: str) -> tuple[str, str]:
-        """The article's title and text as escaped HTML, with the words ``query_text``
-        would match in ``<mark>`` (for the article page)."""
-        marks = q.marks(q.parse(query_text), self._opened().abbreviations) if query_text.strip() else None
-        marks = marks or highlight.Marks()
-        return highlight.mark_all(document.title, marks), highlight.mark_all(document.body, marks)
+        """The article's title and text as escaped HTML, the query's words marked."""
+        return planner.mark_document(document, query_text, self._opened().abbreviations)
 
 
 def _document(stored: dict[str, Any]) -> Document:
-    return Document(
-        id=stored[fields.ID_FIELD],
-        title=stored.get(fields.TITLE, ""),
-        body=stored.get(fields.BODY, ""),
-        url=stored.get("url"),
-        district=_split_districts(stored.get(fields.DISTRICT)),
-        year=_year(stored.get(fields.YEAR)),
-        date=stored.get("date_iso"),
-        author=stored.get("author"),
-    )
+    return document_of(stored, _split_districts(stored.get(fields.DISTRICT)))

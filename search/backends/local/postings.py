@@ -149,7 +149,10 @@ class PostingWriter:
         return self._files
 
     def _flush(self) -> None:
-        keys, docs, tfs = (np.concatenate(parts) if parts else np.zeros(0) for parts in self._buffer)
+        buffered_keys, buffered_docs, buffered_tfs = self._buffer
+        keys = np.concatenate(buffered_keys) if buffered_keys else np.zeros(0, _KEY)
+        docs = np.concatenate(buffered_docs) if buffered_docs else np.zeros(0, _DOC)
+        tfs = np.concatenate(buffered_tfs) if buffered_tfs else np.zeros(0, _TF)
         if len(keys):
             partition = (keys >> np.uint64(64 - _PARTITION_BITS)).astype(np.intp)
             order = np.argsort(partition, kind="stable")

@@ -181,7 +181,7 @@ class Retriever:
         words = list(condition.words)
         pattern = phrase_pattern(words)
         for doc in self._phrase_candidates(condition):
-            stored = searcher.stored_fields(int(doc))
+            stored = searcher.reader().stored_fields(int(doc))
             mask[doc] = any(
                 has_phrase(view, stored.get(SOURCE_FIELD[view], ""), words, pattern)
                 for view in condition.fields

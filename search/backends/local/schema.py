@@ -7,8 +7,9 @@ with numpy far faster than Whoosh writes postings one call at a time."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
-from whoosh.analysis import RegexTokenizer
+from whoosh.analysis import Analyzer, RegexTokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from search.backends.local.storage import read_meta
@@ -23,13 +24,18 @@ def readable(generation: Path) -> bool:
     return read_meta(generation).get("schema_version") == SCHEMA_VERSION
 
 
+def _one_value_a_line() -> Analyzer:
+    """Each line of the field is one term, kept as written (a value may hold a comma)."""
+    return cast(Analyzer, RegexTokenizer(r"[^\n]+"))  # a tokenizer is a whole analyzer
+
+
 def build_schema() -> Schema:
     return Schema(
         **{
             ID_FIELD: ID(stored=True, unique=True, sortable=True),  # sortable: ties break by id
             TITLE: STORED(),
             BODY: STORED(),
-            DISTRICT: TEXT(analyzer=RegexTokenizer(r"[^\n]+"), stored=True, phrase=False),
+            DISTRICT: TEXT(analyzer=_one_value_a_line(), stored=True, phrase=False),
             YEAR: KEYWORD(stored=True, scorable=False),
             SORT_DATE: NUMERIC(bits=64, sortable=True),
             "date_iso": STORED(),

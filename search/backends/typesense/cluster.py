@@ -27,17 +27,17 @@ class Cluster:
 
     def _call(self, action: Callable[[], T]) -> T:
         import requests
-        from typesense import exceptions as e
+        from typesense import exceptions
 
         try:
             return action()
-        except (e.RequestUnauthorized, e.RequestForbidden) as error:
+        except (exceptions.RequestUnauthorized, exceptions.RequestForbidden) as error:
             raise BackendUnavailable(
                 "the Typesense cluster refused the API key (VNSEARCH_TYPESENSE_API_KEY)"
             ) from error
-        except (e.ObjectNotFound, e.RequestMalformed, e.ObjectAlreadyExists):
+        except (exceptions.ObjectNotFound, exceptions.RequestMalformed, exceptions.ObjectAlreadyExists):
             raise
-        except (requests.RequestException, e.TypesenseClientError, OSError) as error:
+        except (requests.RequestException, exceptions.TypesenseClientError, OSError) as error:
             nodes = ", ".join(self.settings.nodes)
             raise BackendUnavailable(f"the Typesense cluster does not answer ({nodes}): {error}") from error
 

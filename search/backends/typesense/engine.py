@@ -25,19 +25,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from search import fields
-from search import snippets as highlight
+from search import fields, snippets
 from search.analysis import segment
 from search.analysis.views import pairs_of
-from search.backends.typesense import documents as d
+from search.backends.typesense import records
 from search.backends.typesense.cluster import Cluster
 from search.backends.typesense.indexer import META_ID
 from search.backends.typesense.scoring import Candidate, Scorer, Statistics, phrase_parts, plan_terms
 from search.errors import NoIndex
 from search.lexicon.abbreviations import Abbreviations
 from search.lexicon.accents import AccentVocabulary
-from search.query import planner as q
-from search.query import ranking
+from search.query import planner, ranking
 from search.results import (
     FACETS,
     Document,
@@ -45,7 +43,7 @@ from search.results import (
     Hit,
     SearchRequest,
     SearchResult,
-    date_kind,
+    document_of,
     facet_values,
     faceted,
 )
@@ -58,11 +56,11 @@ PAGE = 250  # Typesense's largest page
 SCORING_FIELDS = ",".join(
     [
         "id",
-        d.TITLE_SEQUENCE,
-        d.BODY_SEQUENCE,
-        d.WORDS_SEQUENCE,
-        d.TITLE_FOLDED_SEQUENCE,
-        d.BODY_FOLDED_SEQUENCE,
+        records.TITLE_SEQUENCE,
+        records.BODY_SEQUENCE,
+        records.WORDS_SEQUENCE,
+        records.TITLE_FOLDED_SEQUENCE,
+        records.BODY_FOLDED_SEQUENCE,
     ]
 )
 # Documents Typesense may list per query for the postings of the rarest tokens (each
@@ -94,16 +92,16 @@ def _any_of(name: str, values: list[str]) -> str:
 
 
 def _has(tokens: list[str]) -> str:
-    return " && ".join(f"{d.TERMS}:={t}" for t in tokens)
+    return " && ".join(f"{records.TERMS}:={t}" for t in tokens)
 
 
 class _Query:
     """A parsed request turned into Typesense filters and the scorer's plan."""
 
     def __init__(self, text: str, abbreviations: Abbreviations) -> None:
-        self.parsed = q.parse(text)
-        self.plan = q.plan(self.parsed, abbreviations)
-        self.marks = q.marks(self.parsed, abbreviations)
+        self.parsed = planner.parse(text)
+        self.plan = planner.plan(self.parsed, abbreviations)
+        self.marks = planner.marks(self.parsed, abbreviations)
         self.exact = True  # does the filter name exactly the documents the plan matches?
         self.filters: list[str] = []  # what must match: the words, then the conditions
         self.conditions: list[str] = []  # phrases and exclusions
@@ -114,26 +112,28 @@ class _Query:
             self.clause_filters = [f"({self._clause(c)})" for c in counted]
         elif plan.min_match > 0:  # a long question: any of its words, the plan decides
             self.exact = False
-            tokens = {d.token(s[0].text) for c in counted for alt in c.alternatives for s in alt}
-            self.clause_filters = [f"{d.TERMS}:=[{','.join(sorted(tokens))}]"]
+            tokens = {records.token(s[0].text) for c in counted for alt in c.alternatives for s in alt}
+            self.clause_filters = [f"{records.TERMS}:=[{','.join(sorted(tokens))}]"]
         self.filters += self.clause_filters
         for phrase in plan.phrases:
             if isinstance(phrase, list):
-                self.conditions.append(_any_of(d.TERMS, [_token(ref) for ref in phrase]))
+                self.conditions.append(_any_of(records.TERMS, [_token(ref) for ref in phrase]))
             else:
                 self.exact = False  # three syllables or more: pairs here, positions in Python
                 folded = phrase_parts(phrase)[0][1]
-                self.conditions.append(_has([d.token(p) for p in pairs_of(folded)]))
+                self.conditions.append(_has([records.token(p) for p in pairs_of(folded)]))
         for exclusion in plan.exclusions:
             if isinstance(exclusion, list):
-                self.conditions.append(f"{d.TERMS}:!=[{','.join(_token(ref) for ref in exclusion)}]")
+                self.conditions.append(f"{records.TERMS}:!=[{','.join(_token(ref) for ref in exclusion)}]")
             else:
                 self.exact = False
         self.filters += self.conditions
 
     @staticmethod
-    def _clause(clause: q.Clause) -> str:
-        alternatives = [_has([d.token(syllable[0].text) for syllable in alt]) for alt in clause.alternatives]
+    def _clause(clause: planner.Clause) -> str:
+        alternatives = [
+            _has([records.token(syllable[0].text) for syllable in alt]) for alt in clause.alternatives
+        ]
         return " || ".join(f"({a})" for a in alternatives)
 
     def tokens(self, statistics: Statistics) -> list[tuple[str, float, int]]:
@@ -154,13 +154,13 @@ class _Query:
             if ref.field == fields.PAIRS:
                 terms["p", ref.text] = statistics.frequencies.get(("p", ref.text), 1)
         ordered = sorted((n, term) for (_view, term), n in terms.items() if n > 0)
-        return [(d.token(term), ranking.idf(n, statistics.documents), n) for n, term in ordered]
+        return [(records.token(term), ranking.idf(n, statistics.documents), n) for n, term in ordered]
 
 
-def _token(ref: q.TermRef) -> str:
+def _token(ref: planner.TermRef) -> str:
     if ref.field in (fields.BODY, fields.TITLE):
-        return d.accented_token(ref.text)
-    return d.token(ref.text)
+        return records.accented_token(ref.text)
+    return records.token(ref.text)
 
 
 def _facet_filter(districts: tuple[str, ...], years: tuple[int, ...]) -> tuple[list[str], list[str]]:
@@ -255,7 +255,7 @@ class TypesenseEngine:
                     missing.append(key)
                 else:
                     frequencies[key] = found
-        by_id = {d.stat_id(view, term): (view, term) for view, term in missing}
+        by_id = {records.stat_id(view, term): (view, term) for view, term in missing}
         ids = sorted(by_id)
         lookups = [
             {
@@ -342,7 +342,7 @@ class TypesenseEngine:
             {
                 "collection": generation.name,
                 "q": "*",
-                "filter_by": _filter([*narrowing, f"{d.TERMS}:={token}"]),
+                "filter_by": _filter([*narrowing, f"{records.TERMS}:={token}"]),
                 "per_page": n,
                 "include_fields": "id",
             }
@@ -360,7 +360,7 @@ class TypesenseEngine:
             params = {
                 **every,
                 "q": " ".join(token for token, _idf, _n in tokens[:TEXT_MATCH_TOKENS]),
-                "query_by": d.TERMS,
+                "query_by": records.TERMS,
                 "num_typos": 0,
                 "typo_tokens_threshold": 0,
                 "drop_tokens_threshold": limit,
@@ -443,7 +443,8 @@ class TypesenseEngine:
             best = self._ranked(generation, query, filters, first + request.per_page, statistics, total)
             page: list[tuple[str, float | None]] = [(c.id, score) for c, score in best[first:]]
         else:
-            params = {"q": "*", "sort_by": f"{fields.SORT_DATE}:desc,{d.SORT_ID}:asc", "include_fields": "id"}
+            sort_by = f"{fields.SORT_DATE}:desc,{records.SORT_ID}:asc"
+            params: dict[str, Any] = {"q": "*", "sort_by": sort_by, "include_fields": "id"}
             params.update({"page": request.page, "per_page": request.per_page})
             if filters:
                 params["filter_by"] = _filter(filters)
@@ -463,20 +464,8 @@ class TypesenseEngine:
         )
 
     @staticmethod
-    def _hit(stored: dict[str, Any], score: float | None, marks: highlight.Marks) -> Hit:
-        title, body = stored.get(fields.TITLE) or "", stored.get(fields.BODY) or ""
-        return Hit(
-            id=stored["id"],
-            title=title,
-            title_html=highlight.mark_all(title, marks),
-            snippet=highlight.snippet(body, marks),
-            url=stored.get("url"),
-            district=list(stored.get(fields.DISTRICT) or []),
-            year=_year(stored.get(fields.YEAR)),
-            date=stored.get("date_iso"),
-            score=round(score, 4) if score is not None else None,
-            date_kind=date_kind(stored.get("date_iso"), _year(stored.get(fields.YEAR))),
-        )
+    def _hit(stored: dict[str, Any], score: float | None, marks: snippets.Marks) -> Hit:
+        return snippets.hit(_document(stored), score, marks)
 
     def facet(self, request: SearchRequest, name: str, facet_query: str) -> FacetValues:
         """One facet's values under the search ``request`` that contain ``facet_query``."""
@@ -499,18 +488,7 @@ class TypesenseEngine:
     def document(self, doc_id: str) -> Document | None:
         """The stored article with this id, or None."""
         stored = self.cluster.retrieve(self._generation().content, doc_id)
-        if stored is None:
-            return None
-        return Document(
-            id=stored["id"],
-            title=stored.get(fields.TITLE) or "",
-            body=stored.get(fields.BODY) or "",
-            url=stored.get("url"),
-            district=list(stored.get(fields.DISTRICT) or []),
-            year=_year(stored.get(fields.YEAR)),
-            date=stored.get("date_iso"),
-            author=stored.get("author"),
-        )
+        return _document(stored) if stored is not None else None
 
     def stored_texts(self) -> Iterator[tuple[str, str]]:
         """(id, title and text) of every document, in index order (for baselines)."""
@@ -520,12 +498,9 @@ class TypesenseEngine:
             yield row["id"], f"{row.get(fields.TITLE) or ''}\n{row.get(fields.BODY) or ''}"
 
     def highlighted(self, document: Document, query_text: str) -> tuple[str, str]:
-        """The article's title and text as escaped HTML, with the query's words marked."""
-        generation = self._generation()
-        marks = q.marks(q.parse(query_text), generation.abbreviations) if query_text.strip() else None
-        marks = marks or highlight.Marks()
-        return highlight.mark_all(document.title, marks), highlight.mark_all(document.body, marks)
+        """The article's title and text as escaped HTML, the query's words marked."""
+        return planner.mark_document(document, query_text, self._generation().abbreviations)
 
 
-def _year(value: Any) -> int | None:
-    return int(value) if value is not None and str(value).isdigit() else None
+def _document(stored: dict[str, Any]) -> Document:
+    return document_of(stored, list(stored.get(fields.DISTRICT) or []))

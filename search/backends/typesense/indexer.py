@@ -21,7 +21,7 @@ from typing import Any
 
 from search.analysis.pipeline import segmented
 from search.analysis.views import Analysed, quantised
-from search.backends.typesense import documents as d
+from search.backends.typesense import records
 from search.backends.typesense.cluster import Cluster
 from search.indexing import BuildReport, Progress
 from search.ingest.article import Problem
@@ -39,13 +39,13 @@ class _Statistics:
     """Document frequency of every term of every view, and the views' total lengths."""
 
     def __init__(self) -> None:
-        self.frequencies = {view: Counter[str]() for view in d.VIEWS.values()}
+        self.frequencies = {view: Counter[str]() for view in records.VIEWS.values()}
         self.lengths: dict[str, float] = dict.fromkeys(self.frequencies, 0.0)
         self.documents = 0
 
     def add(self, analysed: Analysed) -> None:
         self.documents += 1
-        for view, tokens in d.view_tokens(analysed).items():
+        for view, tokens in records.view_tokens(analysed).items():
             self.frequencies[view].update(set(tokens))
             self.lengths[view] += quantised(len(tokens))
 
@@ -56,7 +56,7 @@ class _Statistics:
             least = 2 if view in SPARSE_VIEWS else 1
             for term, n in counts.items():
                 if n >= least:
-                    yield {"id": d.stat_id(view, term), "n": n}
+                    yield {"id": records.stat_id(view, term), "n": n}
 
     def averages(self) -> dict[str, float]:
         return {
@@ -90,14 +90,15 @@ def build_collection(
     name = f"{cluster.alias}-{datetime.now().strftime('%Y%m%dT%H%M%S%f')}"
     stats_name, content_name = f"{name}-stats", f"{name}-docs"
     report = BuildReport()
-    cluster.create_collection(d.schema(name))
+    cluster.create_collection(records.schema(name))
     try:
-        cluster.create_collection(d.stats_schema(stats_name))
-        cluster.create_collection(d.content_schema(content_name))
+        cluster.create_collection(records.stats_schema(stats_name))
+        cluster.create_collection(records.content_schema(content_name))
         statistics = _Statistics()
         miner, accents = AbbreviationMiner(), AccentCounter()
 
-        def analysed_documents() -> Iterator[dict[str, Any]]:
+        def analysed_documents() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+            compounds: list[str]
             for item, compounds in segmented(progress(read_sources(sources)), workers):
                 if isinstance(item, Problem):
                     report.problems.append(item)
@@ -107,7 +108,7 @@ def build_collection(
                 miner.add(f"{item.title}\n{item.body}", item.id)
                 accents.add_compounds(compounds)
                 report.indexed += 1
-                yield d.documents(item, analysed, report.indexed)
+                yield records.documents(item, analysed, report.indexed)
 
         for batch in _batches(analysed_documents(), BATCH):
             cluster.import_documents(name, [indexed for indexed, _content in batch])

@@ -19,13 +19,13 @@ import numpy as np
 
 from search.analysis.analyzers import COMPOUND_JOINER
 from search.analysis.views import pairs_of, phrase_in, quantised
-from search.backends.typesense import documents as d
+from search.backends.typesense import records
 from search.query import matching, ranking
 from search.query.planner import Condition, Plan, TermRef
 from search.text import fold, fold_letters
 
 # The view (statistics short name) each Whoosh field of a plan stands for.
-VIEW_OF = d.VIEWS
+VIEW_OF = records.VIEWS
 
 
 def fold_all(syllables: list[str]) -> list[str]:
@@ -49,15 +49,15 @@ class Candidate:
 
     @classmethod
     def from_hit(cls, doc: Mapping[str, Any]) -> Candidate:
-        title = (doc.get(d.TITLE_SEQUENCE) or "").split()
-        body = (doc.get(d.BODY_SEQUENCE) or "").split()
-        title_folded = doc.get(d.TITLE_FOLDED_SEQUENCE)
-        body_folded = doc.get(d.BODY_FOLDED_SEQUENCE)
+        title = (doc.get(records.TITLE_SEQUENCE) or "").split()
+        body = (doc.get(records.BODY_SEQUENCE) or "").split()
+        title_folded = doc.get(records.TITLE_FOLDED_SEQUENCE)
+        body_folded = doc.get(records.BODY_FOLDED_SEQUENCE)
         return cls(
             id=doc["id"],
             title=title,
             body=body,
-            words=(doc.get(d.WORDS_SEQUENCE) or "").split(),
+            words=(doc.get(records.WORDS_SEQUENCE) or "").split(),
             title_folded=title_folded.split() if title_folded is not None else fold_all(title),
             body_folded=body_folded.split() if body_folded is not None else fold_all(body),
         )
