@@ -21,7 +21,7 @@ from search.backends.typesense.engine import TypesenseEngine
 from search.backends.typesense.indexer import build_collection
 from tests.typesense_nodes import Node, cluster_for, running_nodes
 from webui.app import create_app
-from webui.views import ENGINE_KEY
+from webui.routes import ENGINE_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -18,7 +18,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from search.config import default_index_dir
 from search.engine import open_engine
-from webui import errors, formatting, security, views
+from webui import errors, formatting, routes, security
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -33,7 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     assert isinstance(app.json, DefaultJSONProvider)
     app.json.sort_keys = False  # keep the documented key order
     app.json.ensure_ascii = False  # Vietnamese as UTF-8, not \u escapes
-    app.extensions[views.ENGINE_KEY] = open_engine(Path(app.config["INDEX_DIR"]))
+    app.extensions[routes.ENGINE_KEY] = open_engine(Path(app.config["INDEX_DIR"]))
 
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -42,8 +42,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         vi_seconds=formatting.vi_seconds,
         vi_date=formatting.vi_date,
     )
-    app.register_blueprint(views.pages)
-    app.register_blueprint(views.api)
+    app.register_blueprint(routes.pages)
+    app.register_blueprint(routes.api)
     errors.register_error_handlers(app)
     security.configure(app)
     return app

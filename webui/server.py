@@ -18,7 +18,7 @@ from search.children import tied_to_this_process
 from search.errors import NoIndex
 from search.results import SearchRequest
 from webui.app import create_app
-from webui.views import ENGINE_KEY
+from webui.routes import ENGINE_KEY
 
 WARM_UP_QUERY = "khởi động"
 THREADS = 4

@@ -17,7 +17,6 @@ from search.text import normalize
 
 # The words that introduce a district ("huyện Chương Mỹ", "Quận Tây Hồ", "TP. Thủ Đức").
 _DISTRICT_TYPES = r"(?i:quận|huyện|thị xã|thành phố|tp\.?)"
-_PROVINCE_TYPES = r"(?i:tỉnh|thành phố|tp\.?)"
 # Ways of writing a province that its short name does not cover.
 _PROVINCE_ALIASES = {
     "TP.HCM": "Hồ Chí Minh",
@@ -39,7 +38,6 @@ class Gazetteer:
     """Names of districts and provinces, and the patterns that find them in text."""
 
     typed_district: re.Pattern[str]
-    typed_province: re.Pattern[str]
     province: re.Pattern[str]
     aliases: dict[str, str]
     # District name as returned ("Chương Mỹ", "Quận 1") -> the provinces that have one.
@@ -53,9 +51,6 @@ class Gazetteer:
             (f"Quận {m.group(1)}" if m.group(1).isdigit() else m.group(1), m.end())
             for m in self.typed_district.finditer(text)
         ]
-
-    def districts_in(self, text: str) -> Counter[str]:
-        return Counter(name for name, _ in self.district_mentions(text))
 
     def provinces_in(self, text: str) -> Counter[str]:
         found: Counter[str] = Counter()
@@ -98,7 +93,6 @@ def gazetteer() -> Gazetteer:
     end = r"(?![^\W_])"
     return Gazetteer(
         typed_district=re.compile(rf"(?<![^\W_]){_DISTRICT_TYPES}\s+({_alternation(set(homes))}){end}"),
-        typed_province=re.compile(rf"(?<![^\W_]){_PROVINCE_TYPES}\s+({_alternation(provinces)}){end}"),
         province=re.compile(rf"(?<![^\W_])({_alternation(provinces | set(aliases))}){end}"),
         aliases=aliases,
         district_provinces={

@@ -20,6 +20,9 @@ MAX_WORD_SYLLABLES = 4
 _PRUNE_AT = 2_000_000  # distinct compounds kept in memory before rare ones are dropped
 
 
+LARGE_CORPUS = 1000  # articles: from this many on, a compound seen once is not learned
+
+
 class AccentCounter:
     """Counts accented forms while indexing (memory stays bounded)."""
 
@@ -41,6 +44,11 @@ class AccentCounter:
         """The distinct accented syllables of one document (each counts once)."""
         for syllable in syllables:
             self.syllables[fold(syllable)][syllable] += 1
+
+    def learned(self, documents: int) -> AccentVocabulary:
+        """The vocabulary ``documents`` articles teach: in a large corpus, a compound
+        seen once is more often a typo than a word."""
+        return self.result(min_count=2 if documents >= LARGE_CORPUS else 1)
 
     def result(self, min_count: int = 1) -> AccentVocabulary:
         by_fold: dict[str, Counter[str]] = defaultdict(Counter)

@@ -261,9 +261,8 @@ def _compound_terms(terms: list[str]) -> set[str]:
     """Folded compounds the query may mean: pyvi's segmentation of the query (the same
     analysis as the index), and for a short query every run of 2-3 adjacent syllables,
     because a segmenter guesses differently on a few words than on a sentence. A long
-    question gets no runs: they changed no figure on the dev questions (nDCG@10 0.8437
-    with them, 0.8438 without) and cost ~25 more term lookups; its adjacent syllables
-    still score through the pairs view."""
+    question gets no runs: they did not change its ranking (BENCHMARKS.md) and cost
+    many term lookups; its adjacent syllables still score through the pairs view."""
     found = {t.text for t in compound_analyzer()(" ".join(terms))}
     if len(terms) > ALL_REQUIRED_UP_TO:
         return found

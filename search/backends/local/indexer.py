@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -148,7 +148,7 @@ def _finish(
     build.miner.save(building)
     with index.reader() as reader:
         documents = reader.doc_count()
-    vocabulary = accents.result(min_count=2 if report.indexed >= 1000 else 1)
+    vocabulary = accents.learned(report.indexed)
     if previous is not None:  # what the whole corpus said stands; new words are added
         vocabulary = AccentVocabulary({**vocabulary.forms, **AccentVocabulary.load(previous).forms})
     vocabulary.save(building)
@@ -175,7 +175,7 @@ def _finish(
 
 
 # Segments stay as separate files: Whoosh memory-maps those, but copies a compound
-# file's term index into memory for every searcher (1.2 GB each at 36k documents).
+# file's term index into memory for every searcher (gigabytes on a large index).
 WRITER_OPTIONS = {"compound": False}
 
 
@@ -270,6 +270,28 @@ def build_index(
         return _finish(build, index, building, index_dir, sources, started)
 
 
+def _changed(items: Iterable[Any], seen: set[str], report: BuildReport) -> Iterator[Any]:
+    """The new and changed articles (and problems) of ``items``; the ids of all the
+    articles go into ``seen``, and the unchanged ones are counted."""
+    for item in items:
+        if isinstance(item, (Article, Unchanged)):
+            seen.add(item.id)
+        if isinstance(item, Unchanged):
+            report.unchanged += 1
+            continue
+        yield item
+
+
+def _delete_vanished(writer: Any, build: _Build, gone: list[str]) -> None:
+    """Delete the documents no source has any more (none when the sources had nothing
+    readable: an update never deletes everything by accident)."""
+    for doc_id in gone:
+        writer.delete_by_term(fields.ID_FIELD, doc_id)
+        del build.digests.known[doc_id]
+    build.miner.forget(gone)
+    build.report.deleted = len(gone)
+
+
 def update_index(
     sources: Iterable[Path],
     index_dir: Path,
@@ -298,30 +320,15 @@ def update_index(
         old = Digests.load(previous)
         build = _Build(BuildReport(), Digests(dict(old.known)), AbbreviationMiner.load(previous))
         seen: set[str] = set()
-
-        def changed(items: Iterable[Any]) -> Iterable[Any]:
-            for item in items:
-                if isinstance(item, (Article, Unchanged)):
-                    seen.add(item.id)
-                if isinstance(item, Unchanged):
-                    build.report.unchanged += 1
-                    continue
-                yield item
-
         with index.reader() as reader:
             first_doc = reader.doc_count_all()
         writer = index.writer(limitmb=memory_mb, **WRITER_OPTIONS)
         postings = PostingWriter(building, first_doc)
-        items = changed(progress(read_sources(sources, old.known)))
+        items = _changed(progress(read_sources(sources, old.known)), seen, build.report)
         build.add(writer, postings, items, workers, replace=True)
-        gone = [doc_id for doc_id in old.known if doc_id not in seen]
-        if not seen:  # nothing readable in the sources: never delete everything
-            gone = []
-        for doc_id in gone:
-            writer.delete_by_term(fields.ID_FIELD, doc_id)
-            del build.digests.known[doc_id]
-        build.miner.forget(gone)
-        build.report.deleted = len(gone)
+        _delete_vanished(
+            writer, build, [doc_id for doc_id in old.known if doc_id not in seen] if seen else []
+        )
         postings.finish()
         writer.commit(merge=False)  # a merge would renumber the documents the store has
         _check_numbering(index, first_doc, build, building)

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from search.backends.typesense import records
 from search.backends.typesense.settings import Settings
 from search.errors import BackendUnavailable
 
@@ -68,7 +69,7 @@ class Cluster:
 
     def drop_older(self, current: str) -> list[str]:
         """Drop this alias's collections other than ``current`` (and its statistics)."""
-        keep = {current, f"{current}-stats", f"{current}-docs"}
+        keep = {current, records.stats_collection(current), records.content_collection(current)}
         prefix = f"{self.alias}-"
         names = [c["name"] for c in self._call(lambda: self.client.collections.retrieve())]
         dropped = [n for n in names if n.startswith(prefix) and n not in keep]
@@ -116,6 +117,3 @@ class Cluster:
             if "error" in result:
                 raise RequestMalformed(result.get("code", 400), result["error"])
         return results
-
-    def health(self) -> bool:
-        return bool(self._call(lambda: self.client.operations.is_healthy()))

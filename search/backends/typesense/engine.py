@@ -64,8 +64,8 @@ SCORING_FIELDS = ",".join(
     ]
 )
 # Documents Typesense may list per query for the postings of the rarest tokens (each
-# in at most one page of documents). At 36k documents, 1,500 with 200 candidates comes
-# within half a point of Whoosh on 150 questions; 300 with 100 was 3.4 points below.
+# in at most one page of documents): with fewer, the candidates miss relevant articles
+# (the trade-off is measured in BENCHMARKS.md, "Typesense backend").
 POSTINGS_BUDGET = 1500
 DISPLAY_FIELDS = f"id,{fields.TITLE},{fields.BODY},url,{fields.DISTRICT},{fields.YEAR},date_iso,author"
 FREQUENCY_CACHE = 200_000
@@ -195,7 +195,7 @@ class TypesenseEngine:
             cached = self._generation_cache
             if cached is not None and cached.name == name:
                 return cached
-        stats = f"{name}-stats"
+        stats = records.stats_collection(name)
         record = self.cluster.retrieve(stats, META_ID)
         if record is None:
             raise NoIndex(f"the Typesense collection {name!r} has no statistics; rebuild it")
@@ -203,7 +203,7 @@ class TypesenseEngine:
         generation = _Generation(
             name,
             stats,
-            f"{name}-docs",
+            records.content_collection(name),
             meta,
             Abbreviations(meta["abbreviations"]),
             AccentVocabulary(meta["accents"]),

@@ -14,6 +14,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -71,6 +72,67 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
+@dataclass
+class _Learned:
+    """What a build learns beside the records: statistics, abbreviations, accents."""
+
+    statistics: _Statistics = field(default_factory=_Statistics)
+    miner: AbbreviationMiner = field(default_factory=AbbreviationMiner)
+    accents: AccentCounter = field(default_factory=AccentCounter)
+
+
+def _import_articles(
+    cluster: Cluster, name: str, sources: list[Path], progress: Progress, workers: int, report: BuildReport
+) -> _Learned:
+    """Analyse every article and import its records into the index and content collections."""
+    learned = _Learned()
+
+    def analysed_documents() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        compounds: list[str]
+        for item, compounds in segmented(progress(read_sources(sources)), workers):
+            if isinstance(item, Problem):
+                report.problems.append(item)
+                continue
+            analysed = Analysed(item, compounds)
+            learned.statistics.add(analysed)
+            learned.miner.add(f"{item.title}\n{item.body}", item.id)
+            learned.accents.add_compounds(compounds)
+            report.indexed += 1
+            yield records.documents(item, analysed, report.indexed)
+
+    for batch in _batches(analysed_documents(), BATCH):
+        cluster.import_documents(name, [indexed for indexed, _content in batch])
+        cluster.import_documents(records.content_collection(name), [content for _indexed, content in batch])
+    return learned
+
+
+def _import_statistics(
+    cluster: Cluster, name: str, learned: _Learned, report: BuildReport, sources: list[Path], started: float
+) -> None:
+    """The document frequencies and the build's metadata, into the statistics collection."""
+    for syllable, n in learned.statistics.frequencies["b"].items():
+        learned.accents.add_syllable(syllable, n)
+    for batch in _batches(learned.statistics.records(), STATS_BATCH):
+        cluster.import_documents(records.stats_collection(name), batch)
+    abbreviations = learned.miner.result()
+    report.abbreviations = len(abbreviations)
+    report.seconds = time.perf_counter() - started
+    meta = {
+        "documents": cluster.count(name),
+        "averages": learned.statistics.averages(),
+        "abbreviations": abbreviations.pairs,
+        "accents": learned.accents.learned(report.indexed).forms,
+        "built_at": datetime.now().isoformat(timespec="seconds"),
+        "sources": [str(s) for s in sources],
+        "indexed": report.indexed,
+        "skipped": report.skipped,
+        "seconds": round(report.seconds, 2),
+    }
+    cluster.import_documents(
+        records.stats_collection(name), [{"id": META_ID, "meta": json.dumps(meta, ensure_ascii=False)}]
+    )
+
+
 def build_collection(
     sources: Iterable[Path],
     index_dir: Path | None = None,
@@ -88,54 +150,17 @@ def build_collection(
     cluster = cluster or Cluster.from_environment()
     sources = list(sources)
     name = f"{cluster.alias}-{datetime.now().strftime('%Y%m%dT%H%M%S%f')}"
-    stats_name, content_name = f"{name}-stats", f"{name}-docs"
     report = BuildReport()
     cluster.create_collection(records.schema(name))
     try:
-        cluster.create_collection(records.stats_schema(stats_name))
-        cluster.create_collection(records.content_schema(content_name))
-        statistics = _Statistics()
-        miner, accents = AbbreviationMiner(), AccentCounter()
-
-        def analysed_documents() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-            compounds: list[str]
-            for item, compounds in segmented(progress(read_sources(sources)), workers):
-                if isinstance(item, Problem):
-                    report.problems.append(item)
-                    continue
-                analysed = Analysed(item, compounds)
-                statistics.add(analysed)
-                miner.add(f"{item.title}\n{item.body}", item.id)
-                accents.add_compounds(compounds)
-                report.indexed += 1
-                yield records.documents(item, analysed, report.indexed)
-
-        for batch in _batches(analysed_documents(), BATCH):
-            cluster.import_documents(name, [indexed for indexed, _content in batch])
-            cluster.import_documents(content_name, [content for _indexed, content in batch])
+        cluster.create_collection(records.stats_schema(records.stats_collection(name)))
+        cluster.create_collection(records.content_schema(records.content_collection(name)))
+        learned = _import_articles(cluster, name, sources, progress, workers, report)
         if report.indexed == 0:
             raise _NothingIndexed
-        for syllable, n in statistics.frequencies["b"].items():
-            accents.add_syllable(syllable, n)
-        for batch in _batches(statistics.records(), STATS_BATCH):
-            cluster.import_documents(stats_name, batch)
-        abbreviations = miner.result()
-        report.abbreviations = len(abbreviations)
-        report.seconds = time.perf_counter() - started
-        meta = {
-            "documents": cluster.count(name),
-            "averages": statistics.averages(),
-            "abbreviations": abbreviations.pairs,
-            "accents": accents.result(min_count=2 if report.indexed >= 1000 else 1).forms,
-            "built_at": datetime.now().isoformat(timespec="seconds"),
-            "sources": [str(s) for s in sources],
-            "indexed": report.indexed,
-            "skipped": report.skipped,
-            "seconds": round(report.seconds, 2),
-        }
-        cluster.import_documents(stats_name, [{"id": META_ID, "meta": json.dumps(meta, ensure_ascii=False)}])
+        _import_statistics(cluster, name, learned, report, sources, started)
     except BaseException as error:
-        for collection in (name, stats_name, content_name):
+        for collection in (name, records.stats_collection(name), records.content_collection(name)):
             cluster.drop_collection(collection)
         if isinstance(error, _NothingIndexed):
             report.seconds = time.perf_counter() - started

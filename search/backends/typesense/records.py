@@ -22,7 +22,7 @@ from search import fields
 from search.analysis.analyzers import COMPOUND_JOINER
 from search.analysis.views import Analysed
 from search.ingest.article import Article
-from search.text import fold, has_diacritics
+from search.text import has_diacritics
 
 TERMS = "terms"
 # Stored token sequences (space-separated): accented syllables of the headline and of
@@ -49,16 +49,22 @@ def token(term: str) -> str:
     return term if _PLAIN.fullmatch(term) else "__" + term.encode("utf-8").hex()
 
 
-def folded_token(syllable: str) -> str:
-    return token(fold(syllable))
-
-
 def accented_token(syllable: str) -> str:
     """An accented syllable's own token; one without diacritics is its folded token."""
     return "__" + syllable.encode("utf-8").hex() if has_diacritics(syllable) else token(syllable)
 
 
 SORT_ID = "sort_id"  # the id again: Typesense cannot sort by ``id`` itself
+
+
+def stats_collection(name: str) -> str:
+    """The collection of document frequencies and metadata beside collection ``name``."""
+    return f"{name}-stats"
+
+
+def content_collection(name: str) -> str:
+    """The collection of display fields and token sequences beside collection ``name``."""
+    return f"{name}-docs"
 
 
 def schema(name: str) -> dict[str, Any]:
