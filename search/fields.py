@@ -15,6 +15,10 @@ BODY = "body"  # accented syllables of the text
 BODY_FOLDED = "body_fold"
 WORDS = "words"  # pyvi compounds of headline and text, folded ("giao_vien")
 PAIRS = "pairs"  # adjacent folded syllables of the headline, and of the text ("lao_dong")
+# Stored for display only
+DATE_ISO = "date_iso"  # the publication date, ISO 8601
+AUTHOR = "author"
+URL = "url"
 # Facets and sorting
 DISTRICT = "district"
 # Between the values of a multi-valued facet in its field: a value may hold a comma

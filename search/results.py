@@ -89,11 +89,11 @@ def document_of(stored: Mapping[str, Any], districts: list[str]) -> Document:
         id=stored[fields.ID_FIELD],
         title=stored.get(fields.TITLE) or "",
         body=stored.get(fields.BODY) or "",
-        url=stored.get("url"),
+        url=stored.get(fields.URL),
         district=districts,
         year=year_of(stored.get(fields.YEAR)),
-        date=stored.get("date_iso"),
-        author=stored.get("author"),
+        date=stored.get(fields.DATE_ISO),
+        author=stored.get(fields.AUTHOR),
     )
 
 

@@ -63,9 +63,9 @@ def document_fields(article: Article) -> dict[str, Any]:
         fields.ID_FIELD: article.id,
         fields.TITLE: article.title,
         fields.BODY: article.body,
-        "date_iso": article.date_iso,
-        "author": article.author,
-        "url": article.url,
+        fields.DATE_ISO: article.date_iso,
+        fields.AUTHOR: article.author,
+        fields.URL: article.url,
     }
     if article.districts:
         doc[fields.DISTRICT] = fields.VALUE_SEPARATOR.join(article.districts)

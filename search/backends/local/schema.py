@@ -13,7 +13,7 @@ from whoosh.analysis import Analyzer, RegexTokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from search.backends.local.storage import read_meta
-from search.fields import BODY, DISTRICT, ID_FIELD, SORT_DATE, TITLE, YEAR
+from search.fields import AUTHOR, BODY, DATE_ISO, DISTRICT, ID_FIELD, SORT_DATE, TITLE, URL, YEAR
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
 SCHEMA_VERSION = 4
@@ -38,8 +38,8 @@ def build_schema() -> Schema:
             DISTRICT: TEXT(analyzer=_one_value_a_line(), stored=True, phrase=False),
             YEAR: KEYWORD(stored=True, scorable=False),
             SORT_DATE: NUMERIC(bits=64, sortable=True),
-            "date_iso": STORED(),
-            "author": STORED(),
-            "url": STORED(),
+            DATE_ISO: STORED(),
+            AUTHOR: STORED(),
+            URL: STORED(),
         }
     )

@@ -67,7 +67,18 @@ SCORING_FIELDS = ",".join(
 # in at most one page of documents): with fewer, the candidates miss relevant articles
 # (the trade-off is measured in BENCHMARKS.md, "Typesense backend").
 POSTINGS_BUDGET = 1500
-DISPLAY_FIELDS = f"id,{fields.TITLE},{fields.BODY},url,{fields.DISTRICT},{fields.YEAR},date_iso,author"
+DISPLAY_FIELDS = ",".join(
+    [
+        fields.ID_FIELD,
+        fields.TITLE,
+        fields.BODY,
+        fields.URL,
+        fields.DISTRICT,
+        fields.YEAR,
+        fields.DATE_ISO,
+        fields.AUTHOR,
+    ]
+)
 FREQUENCY_CACHE = 200_000
 
 
@@ -147,12 +158,13 @@ class _Query:
                 for syllable in alternative:
                     text = syllable[0].text
                     frequencies = statistics.frequencies
-                    terms["fb", text] = max(
-                        frequencies.get(("fb", text), 0), frequencies.get(("ft", text), 0)
+                    terms[records.BODY_FOLDED, text] = max(
+                        frequencies.get((records.BODY_FOLDED, text), 0),
+                        frequencies.get((records.TITLE_FOLDED, text), 0),
                     )
         for ref in self.plan.boosts:
             if ref.field == fields.PAIRS:
-                terms["p", ref.text] = statistics.frequencies.get(("p", ref.text), 1)
+                terms[records.PAIRS, ref.text] = statistics.frequencies.get((records.PAIRS, ref.text), 1)
         ordered = sorted((n, term) for (_view, term), n in terms.items() if n > 0)
         return [(records.token(term), ranking.idf(n, statistics.documents), n) for n, term in ordered]
 

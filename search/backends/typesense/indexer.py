@@ -33,7 +33,7 @@ from search.lexicon.accents import AccentCounter
 BATCH = 200
 STATS_BATCH = 5000
 META_ID = "~meta"
-SPARSE_VIEWS = ("w", "p")
+SPARSE_VIEWS = (records.WORDS, records.PAIRS)
 
 
 class _Statistics:
@@ -110,7 +110,7 @@ def _import_statistics(
     cluster: Cluster, name: str, learned: _Learned, report: BuildReport, sources: list[Path], started: float
 ) -> None:
     """The document frequencies and the build's metadata, into the statistics collection."""
-    for syllable, n in learned.statistics.frequencies["b"].items():
+    for syllable, n in learned.statistics.frequencies[records.BODY].items():
         learned.accents.add_syllable(syllable, n)
     for batch in _batches(learned.statistics.records(), STATS_BATCH):
         cluster.import_documents(records.stats_collection(name), batch)

@@ -31,14 +31,15 @@ TITLE_SEQUENCE, BODY_SEQUENCE, WORDS_SEQUENCE = "st", "sb", "sw"
 # ... and the folded syllables of each (cheaper to store than to fold per query).
 TITLE_FOLDED_SEQUENCE, BODY_FOLDED_SEQUENCE = "sft", "sfb"
 
-# Short names of the views in the statistics collection (one per Whoosh field).
+# Short names of the views in the statistics collection and the scorer (one per view).
+BODY, TITLE, BODY_FOLDED, TITLE_FOLDED, WORDS, PAIRS = "b", "t", "fb", "ft", "w", "p"
 VIEWS = {
-    fields.BODY: "b",
-    fields.TITLE: "t",
-    fields.BODY_FOLDED: "fb",
-    fields.TITLE_FOLDED: "ft",
-    fields.WORDS: "w",
-    fields.PAIRS: "p",
+    fields.BODY: BODY,
+    fields.TITLE: TITLE,
+    fields.BODY_FOLDED: BODY_FOLDED,
+    fields.TITLE_FOLDED: TITLE_FOLDED,
+    fields.WORDS: WORDS,
+    fields.PAIRS: PAIRS,
 }
 _PLAIN = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
 
@@ -133,9 +134,9 @@ def documents(article: Article, analysed: Analysed, seq: int) -> tuple[dict[str,
         WORDS_SEQUENCE: " ".join(analysed.words),
         TITLE_FOLDED_SEQUENCE: " ".join(analysed.title_folded),
         BODY_FOLDED_SEQUENCE: " ".join(analysed.body_folded),
-        "date_iso": article.date_iso,
-        "author": article.author,
-        "url": article.url,
+        fields.DATE_ISO: article.date_iso,
+        fields.AUTHOR: article.author,
+        fields.URL: article.url,
     }
     if article.districts:
         indexed[fields.DISTRICT] = content[fields.DISTRICT] = list(article.districts)

@@ -63,15 +63,15 @@ class Candidate:
         )
 
     def sequence(self, view: str) -> list[str]:
-        if view == "b":
+        if view == records.BODY:
             return self.body
-        if view == "t":
+        if view == records.TITLE:
             return self.title
-        if view == "fb":
+        if view == records.BODY_FOLDED:
             return self.body_folded
-        if view == "ft":
+        if view == records.TITLE_FOLDED:
             return self.title_folded
-        if view == "w":
+        if view == records.WORDS:
             return self.words
         return pairs_of(self.title_folded) + pairs_of(self.body_folded)
 
@@ -79,7 +79,7 @@ class Candidate:
         """Frequencies of the ``needed`` terms of one view (counted once per view)."""
         found = self._counts.get(view)
         if found is None:
-            if view == "p":  # pairs as tuples, so the document's pairs are never joined
+            if view == records.PAIRS:  # pairs as tuples, so the document's pairs are never joined
                 wanted = {tuple(pair.split(COMPOUND_JOINER, 1)): pair for pair in needed}
                 adjacent = [*pairwise(self.title_folded), *pairwise(self.body_folded)]
                 pairs = Counter(filter(wanted.__contains__, adjacent))
@@ -90,11 +90,11 @@ class Candidate:
         return found
 
     def length(self, view: str) -> float:
-        if view == "p":
+        if view == records.PAIRS:
             return quantised(max(0, len(self.title) - 1) + max(0, len(self.body) - 1))
-        if view in ("b", "fb"):
+        if view in (records.BODY, records.BODY_FOLDED):
             return quantised(len(self.body))
-        if view in ("t", "ft"):
+        if view in (records.TITLE, records.TITLE_FOLDED):
             return quantised(len(self.title))
         return quantised(len(self.words))
 
