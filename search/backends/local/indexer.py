@@ -33,7 +33,7 @@ from search.backends.local.storage import (
     write_meta,
 )
 from search.children import tied_to_this_process
-from search.indexing import BuildReport, Progress
+from search.indexing import BuildReport, Progress, no_progress
 from search.ingest.article import Article, Problem, Unchanged
 from search.ingest.sources import read_sources
 from search.lexicon.abbreviations import AbbreviationMiner
@@ -240,13 +240,13 @@ def _generation_name() -> str:
 def build_index(
     sources: Iterable[Path],
     index_dir: Path,
-    progress: Progress = lambda items: items,
+    progress: Progress = no_progress,
     memory_mb: int = 256,
     workers: int = 0,
 ) -> BuildReport:
     """Index every article of ``sources`` into a new generation and make it current.
 
-    Raises :class:`search.backends.local.storage.RebuildRunning` when another rebuild holds the lock.
+    Raises :class:`search.errors.RebuildRunning` when another rebuild holds the lock.
     When nothing could be indexed, the current generation is left as it was.
     """
     started = time.perf_counter()
@@ -295,7 +295,7 @@ def _delete_vanished(writer: Any, build: _Build, gone: list[str]) -> None:
 def update_index(
     sources: Iterable[Path],
     index_dir: Path,
-    progress: Progress = lambda items: items,
+    progress: Progress = no_progress,
     memory_mb: int = 256,
     workers: int = 0,
 ) -> BuildReport:

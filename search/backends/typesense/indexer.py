@@ -24,7 +24,7 @@ from search.analysis.pipeline import segmented
 from search.analysis.views import Analysed, quantised
 from search.backends.typesense import records
 from search.backends.typesense.cluster import Cluster
-from search.indexing import BuildReport, Progress
+from search.indexing import BuildReport, Progress, no_progress
 from search.ingest.article import Problem
 from search.ingest.sources import read_sources
 from search.lexicon.abbreviations import AbbreviationMiner
@@ -136,7 +136,7 @@ def _import_statistics(
 def build_collection(
     sources: Iterable[Path],
     index_dir: Path | None = None,
-    progress: Progress = lambda items: items,
+    progress: Progress = no_progress,
     memory_mb: int = 256,
     workers: int = 0,
     cluster: Cluster | None = None,
