@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from search.errors import BackendUnavailable
 from search.extras import require
 from search.indexing import BuildReport, Progress, no_progress
+from search.lexicon.suggestions import Suggestion
 from search.results import Document, FacetValues, SearchRequest, SearchResult
 
 BACKEND_VARIABLE = "VNSEARCH_BACKEND"
@@ -36,6 +37,9 @@ class Engine(Protocol):
 
     def facet(self, request: SearchRequest, name: str, facet_query: str) -> FacetValues:
         """One facet's values under ``request`` that contain ``facet_query``."""
+
+    def suggest(self, typed: str, limit: int) -> list[Suggestion]:
+        """Completions of what was typed so far, the last word as a prefix."""
 
     def rank(self, query_text: str, limit: int) -> list[tuple[str, float]]:
         """Just the ranking: (id, score) of the best ``limit`` documents."""

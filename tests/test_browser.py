@@ -335,3 +335,55 @@ def test_facet_more_and_find_work_without_javascript(facet_server: str, browser:
         assert "facet_q" not in query_of(page.url)
     finally:
         context.close()
+
+
+# -- suggestions as you type ------------------------------------------------------------------------
+def test_the_search_box_suggests_and_the_keyboard_picks(server: str, page: Page) -> None:
+    page.goto(server)
+    box = page.get_by_label("Từ khóa")
+    box.press_sequentially("chuong m", delay=40)
+    options = page.get_by_role("option")
+    expect(options.first).to_have_text("Chương Mỹ")
+    expect(box).to_have_attribute("aria-expanded", "true")
+    expect(options.first.locator("mark")).to_have_text("Chương M")  # the typed part
+    screenshot(page, "suggestions-desktop.png", full_page=False)
+    box.press("ArrowDown")
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    expect(box).to_have_attribute("aria-activedescendant", "q-suggestions-0")
+    box.press("Enter")
+    page.wait_for_url("**/?q=*")
+    assert query_of(page.url)["q"] == ["Chương Mỹ"]
+    expect(page.locator(".hit-title a").first).to_have_text(
+        "Đẩy mạnh phong trào thi đua góp phần nâng cao chất lượng giáo dục"
+    )
+
+
+def test_escape_closes_the_suggestions_and_the_mouse_picks(server: str, page: Page) -> None:
+    page.goto(server)
+    box = page.get_by_label("Từ khóa")
+    box.press_sequentially("lien doan l", delay=40)
+    option = page.get_by_role("option").filter(has_text="Liên đoàn Lao động").first
+    expect(option).to_be_visible()
+    box.press("Escape")
+    expect(page.get_by_role("listbox")).to_be_hidden()
+    expect(box).to_have_attribute("aria-expanded", "false")
+    box.press("Backspace")
+    box.press_sequentially("l", delay=40)
+    page.get_by_role("option").filter(has_text="Liên đoàn Lao động").first.click()
+    page.wait_for_url("**/?q=*")
+    assert query_of(page.url)["q"][0].startswith("Liên đoàn Lao động")
+
+
+def test_the_search_box_works_without_javascript(server: str, browser: Browser) -> None:
+    context = browser.new_context(viewport=DESKTOP, locale="vi-VN", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(server)
+        box = page.get_by_label("Từ khóa")
+        expect(box).not_to_have_attribute("role", "combobox")  # a plain box: nothing promised
+        box.fill("chuong my")
+        box.press("Enter")
+        page.wait_for_url("**/?q=chuong+my")
+        expect(page.locator(".hit")).to_have_count(1)
+    finally:
+        context.close()

@@ -114,3 +114,30 @@ def test_updates_that_pile_up_segments_are_compacted(tmp_path: Path) -> None:
     assert_same_rankings(index_dir, rebuilt)
     document = engine.document("g0005")
     assert document is not None and document.body.startswith("Vòng 5 công đoàn")
+
+
+def test_update_keeps_suggestions_up_to_date(tmp_path: Path) -> None:
+    records = [
+        {
+            "id": "a",
+            "title": "Hội nghị ở Mê Linh",
+            "text": "Công đoàn huyện Mê Linh họp.",
+            "district": "Mê Linh",
+        },
+        {"id": "b", "title": "Tin Sóc Sơn", "text": "Công đoàn huyện Sóc Sơn họp.", "district": "Sóc Sơn"},
+    ]
+    index_dir = tmp_path / "index"
+    build_index([write_export(tmp_path / "v1.jsonl", records)], index_dir, workers=1)
+
+    def texts(typed: str) -> list[str]:
+        return [s.text for s in LocalEngine(index_dir).suggest(typed, 8)]
+
+    assert texts("me l") == ["Mê Linh"] and texts("hoi nghi") == ["Hội nghị ở Mê Linh"]
+    records = [
+        records[1],
+        {"id": "c", "title": "Hội nghị ở Đông Anh", "text": "Họp.", "district": "Đông Anh"},
+    ]
+    update_index([write_export(tmp_path / "v2.jsonl", records)], index_dir, workers=1)
+    assert texts("me l") == []  # the article that named it is gone
+    assert texts("hoi nghi") == ["Hội nghị ở Đông Anh"]
+    assert texts("dong a") == ["Đông Anh"] and texts("soc s") == ["Sóc Sơn"]

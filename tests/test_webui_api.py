@@ -455,3 +455,46 @@ def test_a_rebuilt_index_is_served_without_restart(tmp_path: Path) -> None:
     build_index([export("second.jsonl", second)], folder)
     assert search(client, {"q": "cong doan"})["total"] == 2
     assert client.get("/api/documents/b2").get_json()["title"] == "Đại hội công đoàn"
+
+
+# -- suggestions as you type -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [
+        ("chuong m", "Chương Mỹ"),  # accents and case ignored, the last word a prefix
+        ("Chương M", "Chương Mỹ"),
+        ("lien doan l", "Liên đoàn Lao động"),  # an abbreviation's expansion, as written
+        ("lđl", "LĐLĐ"),  # the abbreviation itself
+        ("phu x", "Phú Xuyên"),
+    ],
+)
+def test_suggestions_complete_what_was_typed(client: FlaskClient, typed: str, first: str) -> None:
+    response = client.get("/api/suggest", query_string={"q": typed})
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["query"] == typed
+    assert data["suggestions"][0]["text"] == first
+    assert all(set(s) >= {"text", "html"} for s in data["suggestions"])
+    assert len(data["suggestions"]) <= 8  # the default limit
+
+
+def test_a_suggestion_marks_the_typed_part_escaped(client: FlaskClient) -> None:
+    data = client.get("/api/suggest", query_string={"q": "chuong m", "limit": 1}).get_json()
+    assert data["suggestions"] == [{"text": "Chương Mỹ", "html": "<mark>Chương M</mark>ỹ", "kind": "place"}]
+
+
+def test_an_accented_prefix_prefers_accented_matches(client: FlaskClient) -> None:
+    unaccented = client.get("/api/suggest", query_string={"q": "cong", "limit": 20}).get_json()
+    accented = client.get("/api/suggest", query_string={"q": "công", "limit": 20}).get_json()
+    assert {s["text"] for s in unaccented["suggestions"]} == {s["text"] for s in accented["suggestions"]}
+    assert all(s["text"].lower().startswith("công") for s in accented["suggestions"][:3])
+
+
+def test_suggestions_bad_input(client: FlaskClient) -> None:
+    assert client.get("/api/suggest", query_string={"q": ""}).get_json()["suggestions"] == []
+    assert client.get("/api/suggest", query_string={"q": "xyzzy"}).get_json()["suggestions"] == []
+    assert_json_error(client.get("/api/suggest", query_string={"q": "a", "limit": 21}), 400)
+    assert_json_error(client.get("/api/suggest", query_string={"q": "a" * 201}), 400)
+    assert (
+        len(client.get("/api/suggest", query_string={"q": "c", "limit": 20}).get_json()["suggestions"]) <= 20
+    )

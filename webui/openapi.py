@@ -25,6 +25,8 @@ COMPONENTS = {  # nested schemas first, so they keep these names
     "Facets": schemas.FacetsSchema,
     "SearchResult": schemas.SearchResultSchema,
     "FacetValues": schemas.FacetValuesSchema,
+    "Suggestion": schemas.SuggestionSchema,
+    "Suggestions": schemas.SuggestionsSchema,
     "Document": schemas.DocumentSchema,
     "ErrorDetail": schemas.ErrorDetailSchema,
     "Error": schemas.ErrorSchema,

@@ -8,13 +8,14 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from search.results import BadRequest, SearchRequest
-from webui.schemas import FacetArgsSchema, SearchArgsSchema
+from webui.schemas import FacetArgsSchema, SearchArgsSchema, SuggestArgsSchema
 
 LIST_PARAMS = ("district", "year")
 SCALAR_PARAMS = ("q", "page", "per_page", "sort", "facet_size", "facet_q")
 
 _SCHEMA = SearchArgsSchema()
 _FACET_SCHEMA = FacetArgsSchema()
+_SUGGEST_SCHEMA = SuggestArgsSchema()
 
 
 class InvalidParameter(BadRequest):
@@ -77,3 +78,13 @@ def parse_facet_args(args: MultiDict[str, str]) -> tuple[SearchRequest, str]:
     """The search a facet's values are counted under, and the text to find among them."""
     data = _load(_FACET_SCHEMA, args)
     return _request(data), data["facet_q"]
+
+
+def parse_suggest_args(args: MultiDict[str, str]) -> tuple[str, int]:
+    """What was typed and how many suggestions are wanted."""
+    try:
+        data = _SUGGEST_SCHEMA.load({name: args[name] for name in ("q", "limit") if args.get(name)})
+    except ValidationError as error:
+        name, messages = next(iter(error.normalized_messages().items()))
+        raise InvalidParameter(str(name), _first_message(messages)) from None
+    return data["q"], data["limit"]

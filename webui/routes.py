@@ -17,9 +17,9 @@ from search.engine import Engine
 from search.results import FACETS, MAX_QUERY_CHARS, SearchResult
 from webui.formatting import safe_link
 from webui.openapi import build_spec, documented, error_body, json_body
-from webui.params import InvalidParameter, parse_facet_args, parse_search_args
+from webui.params import InvalidParameter, parse_facet_args, parse_search_args, parse_suggest_args
 from webui.presenter import present
-from webui.schemas import FacetArgsSchema, SearchArgsSchema
+from webui.schemas import FacetArgsSchema, SearchArgsSchema, SuggestArgsSchema
 
 ENGINE_KEY = "vnsearch.engine"
 SPEC_KEY = "vnsearch.openapi"
@@ -111,6 +111,25 @@ def api_facet(name: str) -> Response:
         abort(404, description=f"no facet {name!r}; the facets are: {', '.join(FACETS)}")
     search_request, facet_query = parse_facet_args(request.args)
     return jsonify(engine().facet(search_request, name, facet_query).to_json())
+
+
+@api.get("/api/suggest")
+@documented(
+    summary="Suggestions as you type",
+    description="Completions of what was typed, learned from the corpus (place names, abbreviations "
+    "and their expansions, the phrases it uses most, headlines), accents optional, the last word as a "
+    "prefix; ranked by how often the corpus uses them, accented matches first when typed with accents.",
+    parameters=[{"in": "query", "schema": SuggestArgsSchema}],
+    responses={
+        "200": json_body("The suggestions", "Suggestions"),
+        "400": error_body("A parameter is invalid (the message says which)"),
+        "503": error_body("No index can be served (the message says why)"),
+    },
+)
+def api_suggest() -> Response:
+    typed, limit = parse_suggest_args(request.args)
+    found = engine().suggest(typed, limit)
+    return jsonify({"query": typed, "suggestions": [s.to_json() for s in found]})
 
 
 @api.get("/api/documents/<path:doc_id>")

@@ -61,6 +61,23 @@ class FacetArgsSchema(SearchArgsSchema):
     )
 
 
+DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS = 8, 20
+
+
+class SuggestArgsSchema(Schema):
+    """Query-string parameters of ``/api/suggest``."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    q = fields.String(
+        load_default="",
+        validate=validate.Length(max=200),
+        metadata={"description": 'What was typed so far; the last word is a prefix ("chuong m").'},
+    )
+    limit = fields.Integer(load_default=DEFAULT_SUGGESTIONS, validate=validate.Range(1, MAX_SUGGESTIONS))
+
+
 class ResponseSchema(Schema):
     """A documented answer; clients should ignore keys they do not know (we may add some)."""
 
@@ -133,6 +150,19 @@ class FacetValuesSchema(ResponseSchema):
     total = fields.Integer(
         required=True, metadata={"description": "Distinct values containing facet_q (values: the first)."}
     )
+
+
+class SuggestionSchema(ResponseSchema):
+    text = fields.String(required=True)
+    html = fields.String(required=True, metadata={"description": "HTML: the typed part in <mark>."})
+    kind = fields.String(
+        metadata={"description": "phrase, place, abbreviation or headline: where it was learned."}
+    )
+
+
+class SuggestionsSchema(ResponseSchema):
+    query = fields.String(required=True)
+    suggestions = fields.List(fields.Nested(SuggestionSchema), required=True)
 
 
 class DocumentSchema(ResponseSchema):

@@ -44,19 +44,21 @@ class AbbreviationMiner:
     """Collects inline definitions over many texts, remembering which document made
     each, so that an update can forget the definitions of the articles it removes."""
 
-    FILE_NAME = "definitions.tsv"  # document id, abbreviation, expansion: one per definition
+    # document id, abbreviation, expansion (syllables), expansion as written: one a definition
+    FILE_NAME = "definitions.tsv"
 
     def __init__(self) -> None:
-        self._by_document: dict[str, list[tuple[str, str]]] = {}
+        # document id -> (abbreviation, expansion as syllables, expansion as written)
+        self._by_document: dict[str, list[tuple[str, str, str]]] = {}
 
     def add(self, text: str, doc_id: str = "") -> None:
         """The definitions of one document (replacing what an earlier version of it had)."""
-        found: list[tuple[str, str]] = []
+        found: list[tuple[str, str, str]] = []
         for match in _DEFINITION.finditer(text):
             abbreviation = match.group(1)
             expansion = _expansion_before(text, match.start(), abbreviation)
             if expansion:
-                found.append((abbreviation, " ".join(syllable_texts(expansion))))
+                found.append((abbreviation, " ".join(syllable_texts(expansion)), " ".join(expansion.split())))
         self._by_document.pop(doc_id, None)
         if found:
             self._by_document[doc_id] = found
@@ -69,21 +71,37 @@ class AbbreviationMiner:
     def result(self) -> Abbreviations:
         """Each abbreviation with its most frequent expansion (ties: the first in
         alphabetical order, so that the answer does not depend on document order)."""
+        pairs = {" ".join(syllable_texts(short)): long for short, (long, _n) in self._chosen().items()}
+        return Abbreviations(pairs)
+
+    def _chosen(self) -> dict[str, tuple[str, int]]:
+        """Each abbreviation as written -> its most frequent expansion, and how often."""
         seen: dict[str, Counter[str]] = defaultdict(Counter)
         for definitions in self._by_document.values():
-            for abbreviation, expansion in definitions:
+            for abbreviation, expansion, _written in definitions:
                 seen[abbreviation][expansion] += 1
-        pairs: dict[str, str] = {}
-        for abbreviation, expansions in seen.items():
-            expansion = min(expansions, key=lambda e: (-expansions[e], e))
-            pairs[" ".join(syllable_texts(abbreviation))] = expansion
-        return Abbreviations(pairs)
+        return {
+            short: (min(found, key=lambda e: (-found[e], e)), sum(found.values()))
+            for short, found in seen.items()
+        }
+
+    def as_written(self) -> dict[str, tuple[str, int]]:
+        """Each abbreviation as written ("LĐLĐ") -> its expansion as the articles write
+        it ("Liên đoàn Lao động", the most frequent casing) and how often it is defined."""
+        written: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+        for definitions in self._by_document.values():
+            for abbreviation, expansion, raw in definitions:
+                written[abbreviation, expansion][raw] += 1
+        return {
+            short: (written[short, long].most_common(1)[0][0], n)
+            for short, (long, n) in self._chosen().items()
+        }
 
     def save(self, folder: Path) -> None:
         with (folder / self.FILE_NAME).open("w", encoding="utf-8") as stream:
             for doc_id, definitions in self._by_document.items():
-                for abbreviation, expansion in definitions:
-                    stream.write(f"{doc_id}\t{abbreviation}\t{expansion}\n")
+                for abbreviation, expansion, written in definitions:
+                    stream.write(f"{doc_id}\t{abbreviation}\t{expansion}\t{written}\n")
 
     @classmethod
     def load(cls, folder: Path) -> AbbreviationMiner:
@@ -94,8 +112,8 @@ class AbbreviationMiner:
             with path.open(encoding="utf-8") as stream:
                 for line in stream:
                     parts = line.rstrip("\n").split("\t")
-                    if len(parts) == 3:
-                        miner._by_document.setdefault(parts[0], []).append((parts[1], parts[2]))
+                    if len(parts) == 4:
+                        miner._by_document.setdefault(parts[0], []).append((parts[1], parts[2], parts[3]))
         return miner
 
 

@@ -27,8 +27,10 @@ from search.backends.local import schema
 from search.backends.local.retrieval import Retriever
 from search.backends.local.storage import current_generation, read_meta
 from search.errors import NoIndex, OtherVersion
+from search.lexicon import suggestions
 from search.lexicon.abbreviations import Abbreviations
 from search.lexicon.accents import AccentVocabulary
+from search.lexicon.suggestions import Suggestion, Suggestions
 from search.query import planner, ranking
 from search.results import (
     FACETS,
@@ -52,6 +54,7 @@ class _Generation:
     abbreviations: Abbreviations
     accents: AccentVocabulary
     retriever: Retriever
+    suggestions: Suggestions
 
 
 @dataclass
@@ -116,7 +119,8 @@ class LocalEngine:
         index = whoosh_index.open_dir(str(path))
         with index.searcher() as searcher:
             retriever = Retriever(searcher, path, ranking.K1, ranking.B)
-        return _Generation(path, index, Abbreviations.load(path), AccentVocabulary.load(path), retriever)
+        abbreviations, accents = Abbreviations.load(path), AccentVocabulary.load(path)
+        return _Generation(path, index, abbreviations, accents, retriever, suggestions.load(path))
 
     def _open(self, path: Path, loading: Future[_Generation]) -> None:
         try:
@@ -267,6 +271,13 @@ class LocalEngine:
     @staticmethod
     def _hit(searcher: Searcher, docnum: int, score: float | None, marks: snippets.Marks) -> Hit:
         return snippets.hit(_document(searcher.reader().stored_fields(docnum)), score, marks)
+
+    def suggest(self, typed: str, limit: int) -> list[Suggestion]:
+        """Completions of what was typed so far (see :mod:`search.lexicon.suggestions`)."""
+        path = current_generation(self.index_dir)
+        if path is None:
+            raise NoIndex(f"no index in {self.index_dir}; build one with: vnsearch index")
+        return self._generation(path).suggestions.complete(typed, limit)
 
     def rank(self, query_text: str, limit: int) -> list[tuple[str, float]]:
         """Just the ranking: (id, score) of the best ``limit`` documents, no snippets."""

@@ -38,6 +38,7 @@ from search.ingest.article import Article, Problem, Unchanged
 from search.ingest.sources import read_sources
 from search.lexicon.abbreviations import AbbreviationMiner
 from search.lexicon.accents import AccentCounter, AccentVocabulary
+from search.lexicon.suggestions import SuggestionCounter
 
 
 @dataclass
@@ -105,6 +106,7 @@ class _Build:
     digests: Digests
     miner: AbbreviationMiner = field(default_factory=AbbreviationMiner)
     accents: AccentCounter = field(default_factory=AccentCounter)
+    suggestions: SuggestionCounter = field(default_factory=SuggestionCounter)
 
     def add(
         self, writer: Any, postings: PostingWriter, items: Iterable[Any], workers: int, replace: bool
@@ -123,6 +125,7 @@ class _Build:
                 self.miner.add(f"{item.title}\n{item.body}", item.id)
                 self.accents.add_compounds(indexed.compounds)
                 self.accents.add_accented(indexed.accented)
+                self.suggestions.add(item.id, item.title, item.districts, indexed.compounds)
                 self.digests.known[item.id] = item.fingerprint
                 self.report.indexed += 1
         except BaseException:
@@ -146,6 +149,7 @@ def _finish(
     accents = build.accents
     abbreviations.save(building)
     build.miner.save(building)
+    build.suggestions.save(building, build.miner.as_written())
     with index.reader() as reader:
         documents = reader.doc_count()
     vocabulary = accents.learned(report.indexed)
@@ -289,6 +293,7 @@ def _delete_vanished(writer: Any, build: _Build, gone: list[str]) -> None:
         writer.delete_by_term(fields.ID_FIELD, doc_id)
         del build.digests.known[doc_id]
     build.miner.forget(gone)
+    build.suggestions.forget(gone)
     build.report.deleted = len(gone)
 
 
@@ -318,7 +323,12 @@ def update_index(
         clone_generation(previous, building)
         index = whoosh_index.open_dir(str(building))
         old = Digests.load(previous)
-        build = _Build(BuildReport(), Digests(dict(old.known)), AbbreviationMiner.load(previous))
+        build = _Build(
+            BuildReport(),
+            Digests(dict(old.known)),
+            AbbreviationMiner.load(previous),
+            suggestions=SuggestionCounter.load(previous),
+        )
         seen: set[str] = set()
         with index.reader() as reader:
             first_doc = reader.doc_count_all()

@@ -35,6 +35,7 @@ from search.backends.typesense.scoring import Candidate, Scorer, Statistics, phr
 from search.errors import NoIndex
 from search.lexicon.abbreviations import Abbreviations
 from search.lexicon.accents import AccentVocabulary
+from search.lexicon.suggestions import Suggestion, Suggestions
 from search.query import planner, ranking
 from search.results import (
     FACETS,
@@ -92,6 +93,7 @@ class _Generation:
     meta: dict[str, Any]
     abbreviations: Abbreviations
     accents: AccentVocabulary
+    suggestions: Suggestions
 
 
 def _quote(value: str) -> str:
@@ -219,6 +221,7 @@ class TypesenseEngine:
             meta,
             Abbreviations(meta["abbreviations"]),
             AccentVocabulary(meta["accents"]),
+            Suggestions(tuple(entry) for entry in meta.get("suggestions", [])),
         )
         with self._lock:
             self._generation_cache = generation
@@ -487,6 +490,10 @@ class TypesenseEngine:
         counted = self.cluster.multi_search(searches)
         counts = self._counts(counted[1:] or counted[:1])
         return facet_values(name, counts[name], request, facet_query)
+
+    def suggest(self, typed: str, limit: int) -> list[Suggestion]:
+        """Completions of what was typed so far (see :mod:`search.lexicon.suggestions`)."""
+        return self._generation().suggestions.complete(typed, limit)
 
     def rank(self, query_text: str, limit: int) -> list[tuple[str, float]]:
         """Just the ranking: (id, score) of the best ``limit`` documents, no snippets."""

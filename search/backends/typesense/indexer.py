@@ -29,9 +29,11 @@ from search.ingest.article import Problem
 from search.ingest.sources import read_sources
 from search.lexicon.abbreviations import AbbreviationMiner
 from search.lexicon.accents import AccentCounter
+from search.lexicon.suggestions import HEADLINE, SuggestionCounter
 
 BATCH = 200
 STATS_BATCH = 5000
+MAX_SUGGESTIONS = 50_000  # candidates kept in the metadata record
 META_ID = "~meta"
 SPARSE_VIEWS = (records.WORDS, records.PAIRS)
 
@@ -79,6 +81,7 @@ class _Learned:
     statistics: _Statistics = field(default_factory=_Statistics)
     miner: AbbreviationMiner = field(default_factory=AbbreviationMiner)
     accents: AccentCounter = field(default_factory=AccentCounter)
+    suggestions: SuggestionCounter = field(default_factory=SuggestionCounter)
 
 
 def _import_articles(
@@ -97,6 +100,7 @@ def _import_articles(
             learned.statistics.add(analysed)
             learned.miner.add(f"{item.title}\n{item.body}", item.id)
             learned.accents.add_compounds(compounds)
+            learned.suggestions.add(item.id, item.title, item.districts, compounds)
             report.indexed += 1
             yield records.documents(item, analysed, report.indexed)
 
@@ -122,6 +126,10 @@ def _import_statistics(
         "averages": learned.statistics.averages(),
         "abbreviations": abbreviations.pairs,
         "accents": learned.accents.learned(report.indexed).forms,
+        # no headlines, and the most used phrases only: the record stays small
+        "suggestions": [
+            entry for entry in learned.suggestions.entries(learned.miner.as_written()) if entry[0] != HEADLINE
+        ][:MAX_SUGGESTIONS],
         "built_at": datetime.now().isoformat(timespec="seconds"),
         "sources": [str(s) for s in sources],
         "indexed": report.indexed,
