@@ -11,12 +11,14 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from search import fields
 from search.analysis.analyzers import COMPOUND_JOINER, compound_analyzer, syllable_texts
 from search.lexicon.abbreviations import Abbreviations
+from search.lexicon.accents import AccentVocabulary
 from search.results import Document
 from search.snippets import Marks, mark_all, marks_for
 from search.text import fold, has_diacritics, normalize
@@ -28,6 +30,7 @@ FOLD_BOOST = 1.0  # the folded view, when the query has accents (else it is the 
 COMPOUND_BOOST = 0.75
 PAIR_BOOST = 1.0  # two query syllables side by side in the document
 EXPANSION_BOOST = 0.7  # an abbreviation's other form counts, a little less
+CORRECTION_BOOST = 0.5  # a typo's correction counts below the exact word
 ALL_REQUIRED_UP_TO = 4  # syllables; longer queries need only some of their words
 MIN_MATCH_FRACTION = 0.3  # of a long query's non-filler words, at least this many match
 
@@ -233,9 +236,12 @@ def _filler_length(syllables: list[str], start: int) -> int:
     return 0
 
 
-def _clauses(terms: list[str], abbreviations: Abbreviations, exact: bool) -> list[Clause]:
+def _clauses(
+    terms: list[str], abbreviations: Abbreviations, exact: bool, corrections: Mapping[str, list[str]]
+) -> list[Clause]:
     """One clause per query syllable; a span that is an abbreviation (or its long
-    form) becomes one clause that matches either form."""
+    form) becomes one clause that matches either form; a syllable with corrections (see
+    :mod:`search.query.corrections`) matches them too, scoring less."""
     alternatives = abbreviations.alternatives(terms) if terms else []
     long_query = len(terms) > ALL_REQUIRED_UP_TO
     clauses: list[Clause] = []
@@ -252,7 +258,11 @@ def _clauses(terms: list[str], abbreviations: Abbreviations, exact: bool) -> lis
         filler = _filler_length(terms, i) if long_query else 0
         for syllable in terms[i : i + max(filler, 1)]:
             weight = FILLER_WEIGHT if filler else 1.0
-            clauses.append(Clause([[_syllable(syllable, exact, weight)]], filler=bool(filler)))
+            typed = [[_syllable(syllable, exact, weight)]]
+            corrected = [
+                [_syllable(c, False, weight * CORRECTION_BOOST)] for c in corrections.get(syllable, ())
+            ]
+            clauses.append(Clause(typed + corrected, filler=bool(filler)))
         i += max(filler, 1)
     return clauses
 
@@ -281,10 +291,13 @@ def _boosts(syllables: list[str]) -> list[TermRef]:
     return boosts + [TermRef(fields.PAIRS, pair, PAIR_BOOST) for pair in pairs]
 
 
-def plan(parsed: ParsedQuery, abbreviations: Abbreviations) -> Plan:
-    """How to answer a parsed reader's query (see :class:`Plan`)."""
+def plan(
+    parsed: ParsedQuery, abbreviations: Abbreviations, corrections: Mapping[str, list[str]] | None = None
+) -> Plan:
+    """How to answer a parsed reader's query (see :class:`Plan`); ``corrections``: the
+    query syllables that may be typos, and what they may mean."""
     exact = any(has_diacritics(s) for s in parsed.positive_syllables())
-    clauses = _clauses(parsed.terms, abbreviations, exact)
+    clauses = _clauses(parsed.terms, abbreviations, exact, corrections or {})
     for phrase in parsed.phrases:  # a quoted phrase's words score like the others
         clauses += [Clause([[_syllable(s, exact)]], filler=True) for s in phrase]
     required = [c for c in clauses if not c.filler] or clauses
@@ -293,6 +306,10 @@ def plan(parsed: ParsedQuery, abbreviations: Abbreviations) -> Plan:
     else:
         min_match = max(1, math.ceil(MIN_MATCH_FRACTION * len(required)))
     boosts = _boosts(parsed.terms)
+    if corrections:  # the corrected words side by side score too, less
+        typed = set(boosts)
+        likeliest = [corrections[t][0] if t in corrections else t for t in parsed.terms]
+        boosts += [replace(r, boost=r.boost * CORRECTION_BOOST) for r in _boosts(likeliest) if r not in typed]
     for phrase in parsed.phrases:
         boosts += _boosts(phrase)
     return Plan(
@@ -316,3 +333,23 @@ def mark_document(document: Document, query_text: str, abbreviations: Abbreviati
     match in ``<mark>`` (for the article page)."""
     found = marks(parse(query_text), abbreviations) if query_text.strip() else Marks()
     return mark_all(document.title, found), mark_all(document.body, found)
+
+
+def suggestion(
+    query_text: str,
+    converted: str | None,
+    parsed: ParsedQuery,
+    typos: Mapping[str, list[str]],
+    vocabulary: AccentVocabulary,
+) -> str | None:
+    """What "did you mean" offers: the query as read from Telex or VNI keystrokes
+    (``converted``), with its typos corrected, accented as the corpus writes it; None
+    when nothing would change."""
+    if parsed.is_empty:
+        return None
+    if typos and not parsed.phrases and not parsed.excluded:
+        text = " ".join(typos[t][0] if t in typos else t for t in parsed.terms)
+        return vocabulary.suggest(fold(text)) or text
+    if converted:  # as the corpus accents those words, else as the keystrokes read
+        return vocabulary.suggest(fold(converted)) or converted
+    return vocabulary.suggest(query_text)

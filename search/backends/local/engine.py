@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from whoosh import index as whoosh_index
@@ -23,6 +23,7 @@ from whoosh.searching import Searcher
 
 from search import fields, snippets
 from search.analysis import segment
+from search.analysis.analyzers import COMPOUND_JOINER
 from search.backends.local import schema
 from search.backends.local.retrieval import Retriever
 from search.backends.local.storage import current_generation, read_meta
@@ -31,7 +32,7 @@ from search.lexicon import suggestions
 from search.lexicon.abbreviations import Abbreviations
 from search.lexicon.accents import AccentVocabulary
 from search.lexicon.suggestions import Suggestion, Suggestions
-from search.query import planner, ranking
+from search.query import corrections, keystrokes, planner, ranking
 from search.results import (
     FACETS,
     Document,
@@ -75,6 +76,14 @@ class _Opened:
     @property
     def retriever(self) -> Retriever:
         return self.generation.retriever
+
+
+class _Matched(NamedTuple):
+    parsed: planner.ParsedQuery
+    scores: np.ndarray
+    matched: np.ndarray
+    typos: dict[str, list[str]]
+    converted: str | None  # the query read as Telex or VNI keystrokes, when it was typed so
 
 
 def _close_all(searchers: list[Searcher], lock: threading.Lock) -> None:
@@ -226,19 +235,27 @@ class LocalEngine:
         }
 
     @staticmethod
-    def _matched(opened: _Opened, query_text: str) -> tuple[planner.ParsedQuery, np.ndarray, np.ndarray]:
-        """The parsed query, every document's score, and which documents match."""
-        parsed = planner.parse(query_text)
-        plan = planner.plan(parsed, opened.abbreviations)
+    def _matched(opened: _Opened, query_text: str) -> _Matched:
+        """The parsed query, every document's score, which documents match, and the
+        typos the query may hold."""
+        store = opened.retriever.store
+        typed = keystrokes.convert(query_text, lambda syllable: store.frequency(fields.BODY, syllable) > 0)
+        parsed = planner.parse(typed or query_text)
+        typos = corrections.corrections(
+            parsed.terms,
+            lambda term: store.frequency(fields.BODY_FOLDED, term),
+            lambda first, second: store.frequency(fields.PAIRS, f"{first}{COMPOUND_JOINER}{second}"),
+        )
+        plan = planner.plan(parsed, opened.abbreviations, typos)
         scores, matched = opened.retriever.evaluate(opened.searcher, plan)
-        return parsed, scores, matched
+        return _Matched(parsed, scores, matched, typos, typed)
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Ranked, highlighted, faceted results for one request."""
         started = time.perf_counter()
         opened = self._opened()
         retriever = opened.retriever
-        parsed, scores, matched = self._matched(opened, request.query)
+        parsed, scores, matched, typos, converted = self._matched(opened, request.query)
         selected = matched & retriever.filter_mask(request.districts, tuple(str(y) for y in request.years))
         candidates = np.flatnonzero(selected)
         ranked = request.sort == "relevance" and not parsed.is_empty
@@ -257,14 +274,14 @@ class LocalEngine:
             hits=hits,
             facets=facets,
             facet_values=distinct,
-            suggestion=opened.accents.suggest(request.query) if not parsed.is_empty else None,
+            suggestion=planner.suggestion(request.query, converted, parsed, typos, opened.accents),
         )
 
     def facet(self, request: SearchRequest, name: str, facet_query: str) -> FacetValues:
         """One facet's values under the search ``request`` that contain ``facet_query``
         (accent-insensitive), the most frequent first, at most ``request.facet_size``."""
         opened = self._opened()
-        _parsed, _scores, matched = self._matched(opened, request.query)
+        matched = self._matched(opened, request.query).matched
         counts = self._facet_counts(opened.retriever, matched, request, (name,))[name]
         return facet_values(name, counts, request, facet_query)
 
@@ -282,7 +299,7 @@ class LocalEngine:
     def rank(self, query_text: str, limit: int) -> list[tuple[str, float]]:
         """Just the ranking: (id, score) of the best ``limit`` documents, no snippets."""
         opened = self._opened()
-        _parsed, scores, matched = self._matched(opened, query_text)
+        _parsed, scores, matched, _typos, _converted = self._matched(opened, query_text)
         docnums = opened.retriever.top(np.flatnonzero(matched), scores, 0, limit)
         stored = opened.searcher.reader().stored_fields
         return [(stored(int(d))[fields.ID_FIELD], float(scores[d])) for d in docnums]

@@ -258,6 +258,12 @@ class _Segment:
         self._tfs = os.open(f"{base}.tfs", os.O_RDONLY)
         weakref.finalize(self, _close, self._docs, self._tfs)
 
+    def frequency(self, key: np.uint64) -> int:
+        i = int(np.searchsorted(self.keys, key))
+        if i == len(self.keys) or self.keys[i] != key:
+            return 0
+        return int(self.starts[i + 1]) - int(self.starts[i])
+
     def read(self, key: np.uint64) -> tuple[np.ndarray, np.ndarray] | None:
         i = int(np.searchsorted(self.keys, key))
         if i == len(self.keys) or self.keys[i] != key:
@@ -281,6 +287,12 @@ class PostingStore:
     def lengths(self, view: str) -> np.ndarray:
         """Tokens of ``view`` in each document (by document number)."""
         return self._lengths[view]
+
+    def frequency(self, view: str, term: str) -> int:
+        """How many documents have the term (deleted ones included), without reading
+        its postings."""
+        key = np.uint64(term_key(view, term))
+        return sum(segment.frequency(key) for segment in self._segments)
 
     def read(self, view: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Document numbers (ascending) and frequencies of one term of one view."""

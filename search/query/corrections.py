@@ -1,0 +1,66 @@
+"""Typo tolerance: a query word the index does not know, or knows far less than a word
+one edit away, also matches that word ("cong doanf" finds "công đoàn", "Phú Xyên"
+finds "Phú Xuyên"). Edits are on the folded form: insert, delete, substitute a letter,
+swap two adjacent letters. A word the index knows well is never corrected."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from search.text import fold
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+MIN_LETTERS = 3  # shorter words have too many neighbours to guess from
+WELL_KNOWN = 20  # documents: a word in this many is never corrected ...
+FAR_MORE = 20  # ... and a rarer one only to a neighbour in this many times more documents
+MAX_CORRECTIONS = 3  # neighbours kept for one word, the most frequent first
+
+
+def one_edit(word: str) -> set[str]:
+    """Every string one insert, delete, substitution or adjacent swap from ``word``."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    found = {left + right[1:] for left, right in splits if right}
+    found |= {left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1}
+    found |= {left + c + right[1:] for left, right in splits if right for c in LETTERS}
+    found |= {left + c + right for left, right in splits for c in LETTERS}
+    found.discard(word)
+    return found
+
+
+def corrections(
+    terms: list[str], frequency: Callable[[str], int], pair_frequency: Callable[[str, str], int]
+) -> dict[str, list[str]]:
+    """Query syllable -> the folded syllables it may have meant to type (absent when it
+    needs none). ``frequency`` gives the documents a folded syllable is in,
+    ``pair_frequency`` those in which two stand side by side: a neighbour that makes a
+    known pair with the words around it ("cong doan", not "cong doanh") comes first."""
+    folded = [fold(term.lower()) for term in terms]
+    found: dict[str, list[str]] = {}
+    for i, (term, word) in enumerate(zip(terms, folded, strict=True)):
+        if term in found or len(word) < MIN_LETTERS or not word.isalpha() or not word.isascii():
+            continue
+        known = frequency(word)
+        if known >= WELL_KNOWN:
+            continue
+        wanted = max(1, known * FAR_MORE)
+        candidates = [(n, c) for c in one_edit(word) if (n := frequency(c)) >= wanted]
+        if not candidates:
+            continue
+        before = folded[i - 1] if i > 0 else ""
+        after = folded[i + 1] if i + 1 < len(folded) else ""
+
+        def support(candidate: tuple[int, str], before: str = before, after: str = after) -> tuple[int, int]:
+            n, c = candidate
+            pairs = (pair_frequency(before, c) if before else 0) + (pair_frequency(c, after) if after else 0)
+            return pairs, n
+
+        ranked = sorted(candidates, key=support, reverse=True)
+        if support(ranked[0])[0]:  # some make a pair the index knows: only those
+            ranked = [c for c in ranked if support(c)[0]]
+        found[term] = [c for _n, c in ranked[:MAX_CORRECTIONS]]
+    return found
+
+
+def corrected(terms: list[str], found: dict[str, list[str]]) -> list[str]:
+    """The query's syllables with each typo replaced by its likeliest correction."""
+    return [found[term][0] if term in found else term for term in terms]

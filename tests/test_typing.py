@@ -1,0 +1,68 @@
+"""Typos and Telex/VNI keystrokes through the real engine on a small real index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from search.backends.local.engine import LocalEngine
+from search.backends.local.indexer import build_index
+from search.query.corrections import one_edit
+from search.results import SearchRequest
+from search.text import fold
+from tests.conftest import SEEDS
+
+CHUONG_MY = "000_883de19ce3b78452"
+PHU_XUYEN = "001_87ea7937df2d375c"
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> LocalEngine:
+    folder = tmp_path_factory.mktemp("typing")
+    build_index([SEEDS], folder, workers=1)
+    return LocalEngine(folder)
+
+
+def test_one_edit_covers_insert_delete_substitute_and_swap() -> None:
+    edits = one_edit("doan")
+    assert {"doanh", "dan", "toan", "daon"} <= edits  # insert, delete, substitute, swap
+    assert "doan" not in edits
+    assert all(abs(len(e) - 4) <= 1 for e in edits)
+
+
+@pytest.mark.parametrize(
+    ("typed", "first", "suggestion"),
+    [
+        ("phu xyen", PHU_XUYEN, "phú xuyên"),  # a letter missing
+        ("chuonh my", CHUONG_MY, "chương mỹ"),  # a neighbouring key
+        ("chuowng myx", CHUONG_MY, "chương mỹ"),  # Telex
+        ("chu7o7ng my4", CHUONG_MY, "chương mỹ"),  # VNI
+        ("Phus Xuyeen", PHU_XUYEN, "Phú Xuyên"),  # Telex, capitals kept
+    ],
+)
+def test_mistyped_queries_find_the_article_and_say_what_was_meant(
+    engine: LocalEngine, typed: str, first: str, suggestion: str
+) -> None:
+    result = engine.search(SearchRequest(query=typed))
+    assert result.hits and result.hits[0].id == first
+    assert result.suggestion == suggestion
+
+
+def test_a_correction_scores_below_the_exact_word(engine: LocalEngine) -> None:
+    exact = engine.search(SearchRequest(query="phu xuyen")).hits[0]
+    typo = engine.search(SearchRequest(query="phu xyen")).hits[0]
+    assert exact.id == typo.id and typo.score is not None and exact.score is not None
+    assert typo.score < exact.score
+
+
+@pytest.mark.parametrize("word", ["xe", "Facebook", "SARS", "COVID", "giáo dục", "LĐLĐ", "2020"])
+def test_words_that_need_no_reading_are_searched_as_typed(engine: LocalEngine, word: str) -> None:
+    suggestion = engine.search(SearchRequest(query=word)).suggestion
+    # at most accents added to the same letters: never a Telex or VNI reading of them
+    assert suggestion is None or fold(suggestion).lower() == fold(word).lower()
+
+
+def test_a_word_the_index_knows_well_is_never_corrected(engine: LocalEngine) -> None:
+    result = engine.search(SearchRequest(query="công đoàn"))
+    assert result.suggestion is None
