@@ -32,6 +32,7 @@ class SearchRequest:
     per_page: int = 10
     sort: Sort = "relevance"
     facet_size: int = DEFAULT_FACET_SIZE  # values per facet: the most frequent, and the selected
+    prefix: bool = False  # the last word is the start of a word ("chuong m" finds "Chương Mỹ")
 
     def __post_init__(self) -> None:
         if self.page < 1:

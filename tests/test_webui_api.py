@@ -363,7 +363,7 @@ def test_openapi_document(client: FlaskClient) -> None:
     assert spec["info"]["title"] and spec["info"]["version"]
     operation = spec["paths"]["/api/search"]["get"]
     names = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
-    assert names == {"q", "district", "year", "page", "per_page", "sort", "facet_size"}
+    assert names == {"q", "district", "year", "page", "per_page", "sort", "facet_size", "prefix"}
     facet = spec["paths"]["/api/facets/{name}"]["get"]
     assert {p["name"] for p in facet["parameters"] if p["in"] == "query"} == names | {"facet_q"}
     assert facet["responses"]["200"]["content"]["application/json"]["schema"] == {

@@ -11,7 +11,7 @@ from search.results import BadRequest, SearchRequest
 from webui.schemas import FacetArgsSchema, SearchArgsSchema, SuggestArgsSchema
 
 LIST_PARAMS = ("district", "year")
-SCALAR_PARAMS = ("q", "page", "per_page", "sort", "facet_size", "facet_q")
+SCALAR_PARAMS = ("q", "page", "per_page", "sort", "facet_size", "facet_q", "prefix")
 
 _SCHEMA = SearchArgsSchema()
 _FACET_SCHEMA = FacetArgsSchema()
@@ -66,6 +66,7 @@ def _request(data: dict[str, Any]) -> SearchRequest:
         per_page=data["per_page"],
         sort=data["sort"],
         facet_size=data["facet_size"],
+        prefix=data["prefix"],
     )
 
 

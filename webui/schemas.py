@@ -44,6 +44,10 @@ class SearchArgsSchema(Schema):
         validate=validate.OneOf(SORTS),
         metadata={"description": "relevance (default) or date (newest first)."},
     )
+    prefix = fields.Boolean(
+        load_default=False,
+        metadata={"description": "true: the last word is the start of a word, as typed so far."},
+    )
     facet_size = fields.Integer(
         load_default=DEFAULT_FACET_SIZE,
         validate=validate.Range(1, MAX_FACET_SIZE),

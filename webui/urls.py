@@ -22,6 +22,8 @@ def query_pairs(request: SearchRequest) -> list[tuple[str, str]]:
         pairs.append(("per_page", str(request.per_page)))
     if request.facet_size != DEFAULT_FACET_SIZE:
         pairs.append(("facet_size", str(request.facet_size)))
+    if request.prefix:
+        pairs.append(("prefix", "true"))
     if request.page != 1:
         pairs.append(("page", str(request.page)))
     return pairs

@@ -8,6 +8,7 @@ and syllable, the accented form the corpus writes most often. A query such as
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -68,9 +69,22 @@ class AccentVocabulary:
 
     def __init__(self, forms: dict[str, str]) -> None:
         self.forms = forms
+        self._syllables: list[str] | None = None  # sorted, for prefixes
 
     def __len__(self) -> int:
         return len(self.forms)
+
+    def syllables_starting(self, prefix: str) -> list[str]:
+        """The folded syllables the corpus writes that start with folded ``prefix``."""
+        if self._syllables is None:
+            self._syllables = sorted(key for key in self.forms if " " not in key)
+        start = bisect.bisect_left(self._syllables, prefix)
+        found = []
+        for syllable in self._syllables[start:]:
+            if not syllable.startswith(prefix):
+                break
+            found.append(syllable)
+        return found
 
     def suggest(self, query: str) -> str | None:
         """The query with its unaccented words accented; None when the query has

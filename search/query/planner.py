@@ -31,6 +31,8 @@ COMPOUND_BOOST = 0.75
 PAIR_BOOST = 1.0  # two query syllables side by side in the document
 EXPANSION_BOOST = 0.7  # an abbreviation's other form counts, a little less
 CORRECTION_BOOST = 0.5  # a typo's correction counts below the exact word
+COMPLETION_BOOST = 0.8  # a word the last one is the start of counts below the word itself
+MAX_COMPLETIONS = 10  # syllables a prefix stands for, the most used
 ALL_REQUIRED_UP_TO = 4  # syllables; longer queries need only some of their words
 MIN_MATCH_FRACTION = 0.3  # of a long query's non-filler words, at least this many match
 
@@ -237,7 +239,11 @@ def _filler_length(syllables: list[str], start: int) -> int:
 
 
 def _clauses(
-    terms: list[str], abbreviations: Abbreviations, exact: bool, corrections: Mapping[str, list[str]]
+    terms: list[str],
+    abbreviations: Abbreviations,
+    exact: bool,
+    corrections: Mapping[str, list[str]],
+    completions: list[str],
 ) -> list[Clause]:
     """One clause per query syllable; a span that is an abbreviation (or its long
     form) becomes one clause that matches either form; a syllable with corrections (see
@@ -259,6 +265,8 @@ def _clauses(
         for syllable in terms[i : i + max(filler, 1)]:
             weight = FILLER_WEIGHT if filler else 1.0
             typed = [[_syllable(syllable, exact, weight)]]
+            if completions and i == len(terms) - 1:  # the last word, as a prefix
+                typed += [[_syllable(c, False, weight * COMPLETION_BOOST)] for c in completions]
             corrected = [
                 [_syllable(c, False, weight * CORRECTION_BOOST)] for c in corrections.get(syllable, ())
             ]
@@ -292,12 +300,16 @@ def _boosts(syllables: list[str]) -> list[TermRef]:
 
 
 def plan(
-    parsed: ParsedQuery, abbreviations: Abbreviations, corrections: Mapping[str, list[str]] | None = None
+    parsed: ParsedQuery,
+    abbreviations: Abbreviations,
+    corrections: Mapping[str, list[str]] | None = None,
+    completions: list[str] | None = None,
 ) -> Plan:
     """How to answer a parsed reader's query (see :class:`Plan`); ``corrections``: the
-    query syllables that may be typos, and what they may mean."""
+    query syllables that may be typos, and what they may mean; ``completions``: the
+    syllables the last word may be the start of (a prefix search)."""
     exact = any(has_diacritics(s) for s in parsed.positive_syllables())
-    clauses = _clauses(parsed.terms, abbreviations, exact, corrections or {})
+    clauses = _clauses(parsed.terms, abbreviations, exact, corrections or {}, completions or [])
     for phrase in parsed.phrases:  # a quoted phrase's words score like the others
         clauses += [Clause([[_syllable(s, exact)]], filler=True) for s in phrase]
     required = [c for c in clauses if not c.filler] or clauses
@@ -306,6 +318,12 @@ def plan(
     else:
         min_match = max(1, math.ceil(MIN_MATCH_FRACTION * len(required)))
     boosts = _boosts(parsed.terms)
+    if completions and len(parsed.terms) > 1:  # the last word's completions beside the one before
+        before = fold(parsed.terms[-2])
+        boosts += [
+            TermRef(fields.PAIRS, f"{before}{COMPOUND_JOINER}{c}", PAIR_BOOST * COMPLETION_BOOST)
+            for c in completions
+        ]
     if corrections:  # the corrected words side by side score too, less
         typed = set(boosts)
         likeliest = [corrections[t][0] if t in corrections else t for t in parsed.terms]

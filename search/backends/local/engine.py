@@ -44,6 +44,7 @@ from search.results import (
     facet_values,
     faceted,
 )
+from search.text import fold
 
 
 @dataclass
@@ -235,7 +236,7 @@ class LocalEngine:
         }
 
     @staticmethod
-    def _matched(opened: _Opened, query_text: str) -> _Matched:
+    def _matched(opened: _Opened, query_text: str, prefix: bool = False) -> _Matched:
         """The parsed query, every document's score, which documents match, and the
         typos the query may hold."""
         store = opened.retriever.store
@@ -246,7 +247,21 @@ class LocalEngine:
             lambda term: store.frequency(fields.BODY_FOLDED, term),
             lambda first, second: store.frequency(fields.PAIRS, f"{first}{COMPOUND_JOINER}{second}"),
         )
-        plan = planner.plan(parsed, opened.abbreviations, typos)
+        completions = []
+        if prefix and parsed.terms:
+            last = fold(parsed.terms[-1])
+            before = fold(parsed.terms[-2]) if len(parsed.terms) > 1 else ""
+
+            def used(syllable: str) -> tuple[int, int]:  # beside the word before, then alone
+                pair = store.frequency(fields.PAIRS, f"{before}{COMPOUND_JOINER}{syllable}") if before else 0
+                return pair, store.frequency(fields.BODY_FOLDED, syllable)
+
+            found = [s for s in opened.accents.syllables_starting(last) if s != last]
+            ranked = sorted(((used(s), s) for s in found), reverse=True)
+            if ranked and ranked[0][0][0]:  # some stand beside the word before: only those
+                ranked = [(n, s) for n, s in ranked if n[0]]
+            completions = [s for _n, s in ranked[: planner.MAX_COMPLETIONS]]
+        plan = planner.plan(parsed, opened.abbreviations, typos, completions)
         scores, matched = opened.retriever.evaluate(opened.searcher, plan)
         return _Matched(parsed, scores, matched, typos, typed)
 
@@ -255,7 +270,7 @@ class LocalEngine:
         started = time.perf_counter()
         opened = self._opened()
         retriever = opened.retriever
-        parsed, scores, matched, typos, converted = self._matched(opened, request.query)
+        parsed, scores, matched, typos, converted = self._matched(opened, request.query, request.prefix)
         selected = matched & retriever.filter_mask(request.districts, tuple(str(y) for y in request.years))
         candidates = np.flatnonzero(selected)
         ranked = request.sort == "relevance" and not parsed.is_empty
@@ -281,7 +296,7 @@ class LocalEngine:
         """One facet's values under the search ``request`` that contain ``facet_query``
         (accent-insensitive), the most frequent first, at most ``request.facet_size``."""
         opened = self._opened()
-        matched = self._matched(opened, request.query).matched
+        matched = self._matched(opened, request.query, request.prefix).matched
         counts = self._facet_counts(opened.retriever, matched, request, (name,))[name]
         return facet_values(name, counts, request, facet_query)
 
