@@ -335,14 +335,23 @@ def eval_command(
 @click.option("--requests", "count", default=2000, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--clients", default=16, show_default=True, type=click.IntRange(1, 256))
 @click.option("--pid", type=int, default=None, help="The server's process id, to report its memory.")
-def load_command(url: str, queries_path: Path | None, count: int, clients: int, pid: int | None) -> None:
+@click.option(
+    "--endpoint",
+    type=click.Choice(["search", "suggest"]),
+    default="search",
+    show_default=True,
+    help="suggest: ask /api/suggest for the first words of each query, the last one half typed.",
+)
+def load_command(
+    url: str, queries_path: Path | None, count: int, clients: int, pid: int | None, endpoint: str
+) -> None:
     """A bounded load test of /api/search on a loopback server: requests/s, latency
     percentiles, errors (and the server's memory with --pid). Stops by itself."""
     require("bench")
     from search.tools import bench, loadtest
 
     try:
-        report = loadtest.run(url, bench.read_queries(queries_path, None), count, clients, pid)
+        report = loadtest.run(url, bench.read_queries(queries_path, None), count, clients, pid, endpoint)
     except ValueError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(2)

@@ -17,9 +17,17 @@ from tests.live_server import running_server
 def test_concurrent_readers_get_answers_without_errors(seeded_index: Path) -> None:
     with running_server(seeded_index) as (base, pid):
         report = loadtest.run(base, [*DEFAULT_QUERIES, '"unbalanced', "-", "😀"], 300, 8, pid)
+        suggest = loadtest.run(base, DEFAULT_QUERIES, 100, 4, pid, "suggest")
     assert report.requests == 300
     assert report.errors == 0
     assert report.rss_after_mib is not None and report.rss_after_mib > 0
+    assert (suggest.requests, suggest.errors) == (100, 0)
+
+
+def test_a_suggestion_is_asked_for_what_was_typed_so_far() -> None:
+    assert loadtest.typed_so_far("Chất béo trong vỏ nhỏ") == "Chất béo tr"
+    assert loadtest.typed_so_far("Hà Nội") == "Hà N"
+    assert loadtest.typed_so_far("xe") == "xe"
 
 
 @pytest.mark.parametrize("url", ["http://example.com/", "http://10.0.0.1:5000/"])

@@ -64,12 +64,30 @@ def resident_mib(pid: int) -> float | None:
     return resident / 2**20 if resident else None
 
 
+def typed_so_far(query: str) -> str:
+    """What a reader has typed of ``query`` when a suggestion is asked: its first words
+    and half of the next one ("Chất béo trong" -> "Chất béo tr")."""
+    words = query.split()[:3]
+    if len(words) > 1:
+        words[-1] = words[-1][: max(1, len(words[-1]) // 2)]
+    return " ".join(words)
+
+
 def run(
-    base_url: str, queries: Sequence[str], requests: int, clients: int, pid: int | None = None
+    base_url: str,
+    queries: Sequence[str],
+    requests: int,
+    clients: int,
+    pid: int | None = None,
+    endpoint_name: str = "search",
 ) -> LoadReport:
-    """Send ``requests`` searches (cycling through ``queries``) from ``clients`` threads."""
+    """Send ``requests`` searches (cycling through ``queries``) from ``clients`` threads;
+    with ``endpoint_name="suggest"``, suggestions for what was typed of each query."""
     require_loopback(base_url)
-    endpoint = base_url.rstrip("/") + "/api/search?"
+    endpoint = base_url.rstrip("/") + f"/api/{endpoint_name}?"
+    if endpoint_name == "suggest":
+        queries = [typed_so_far(q) for q in queries]
+    wanted = "suggestions" if endpoint_name == "suggest" else "hits"
     lock = threading.Lock()
     latencies: list[float] = []
     errors = 0
@@ -81,7 +99,7 @@ def run(
         ok = False
         try:
             with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
-                ok = response.status == 200 and "hits" in json.loads(response.read())
+                ok = response.status == 200 and wanted in json.loads(response.read())
         except (urllib.error.URLError, OSError, ValueError):
             ok = False
         elapsed = (time.perf_counter() - started) * 1000
