@@ -27,23 +27,38 @@ def one_edit(word: str) -> set[str]:
     return found
 
 
+Frequencies = Callable[[list[str]], list[int]]  # documents of each folded syllable
+
+
+def neighbours(word: str, frequencies: Frequencies) -> tuple[int, list[tuple[int, str]]]:
+    """How many documents have ``word``, and its neighbours one edit away that the index
+    knows (documents, neighbour). Callers cache this per index: it costs hundreds of
+    lookups, and readers type the same words again and again."""
+    edits = sorted(one_edit(word))
+    counts = frequencies([word, *edits])
+    return counts[0], [(n, c) for n, c in zip(counts[1:], edits, strict=True) if n]
+
+
 def corrections(
-    terms: list[str], frequency: Callable[[str], int], pair_frequency: Callable[[str, str], int]
+    terms: list[str],
+    neighbours_of: Callable[[str], tuple[int, list[tuple[int, str]]]],
+    pair_frequency: Callable[[str, str], int],
 ) -> dict[str, list[str]]:
     """Query syllable -> the folded syllables it may have meant to type (absent when it
-    needs none). ``frequency`` gives the documents a folded syllable is in,
-    ``pair_frequency`` those in which two stand side by side: a neighbour that makes a
-    known pair with the words around it ("cong doan", not "cong doanh") comes first."""
+    needs none). ``neighbours_of`` is :func:`neighbours` (cached) for a folded syllable,
+    ``pair_frequency`` the documents in which two stand side by side: a neighbour that
+    makes a known pair with the words around it ("cong doan", not "cong doanh") comes
+    first."""
     folded = [fold(term.lower()) for term in terms]
     found: dict[str, list[str]] = {}
     for i, (term, word) in enumerate(zip(terms, folded, strict=True)):
         if term in found or len(word) < MIN_LETTERS or not word.isalpha() or not word.isascii():
             continue
-        known = frequency(word)
+        known, around = neighbours_of(word)
         if known >= WELL_KNOWN:
             continue
         wanted = max(1, known * FAR_MORE)
-        candidates = [(n, c) for c in one_edit(word) if (n := frequency(c)) >= wanted]
+        candidates = [(n, c) for n, c in around if n >= wanted]
         if not candidates:
             continue
         before = folded[i - 1] if i > 0 else ""

@@ -8,6 +8,7 @@ each has its own Whoosh searcher.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import weakref
@@ -58,6 +59,15 @@ class _Generation:
     retriever: Retriever
     suggestions: Suggestions
 
+    def __post_init__(self) -> None:
+        store = self.retriever.store
+
+        @functools.lru_cache(maxsize=NEIGHBOURS_CACHED)
+        def neighbours(word: str) -> tuple[int, list[tuple[int, str]]]:
+            return corrections.neighbours(word, lambda terms: store.frequencies(fields.BODY_FOLDED, terms))
+
+        self.neighbours = neighbours
+
 
 @dataclass
 class _Opened:
@@ -85,6 +95,9 @@ class _Matched(NamedTuple):
     matched: np.ndarray
     typos: dict[str, list[str]]
     converted: str | None  # the query read as Telex or VNI keystrokes, when it was typed so
+
+
+NEIGHBOURS_CACHED = 50_000  # words whose neighbours one edit away a generation remembers
 
 
 def _close_all(searchers: list[Searcher], lock: threading.Lock) -> None:
@@ -244,7 +257,7 @@ class LocalEngine:
         parsed = planner.parse(typed or query_text)
         typos = corrections.corrections(
             parsed.terms,
-            lambda term: store.frequency(fields.BODY_FOLDED, term),
+            opened.generation.neighbours,
             lambda first, second: store.frequency(fields.PAIRS, f"{first}{COMPOUND_JOINER}{second}"),
         )
         completions = []

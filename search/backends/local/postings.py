@@ -258,11 +258,14 @@ class _Segment:
         self._tfs = os.open(f"{base}.tfs", os.O_RDONLY)
         weakref.finalize(self, _close, self._docs, self._tfs)
 
-    def frequency(self, key: np.uint64) -> int:
-        i = int(np.searchsorted(self.keys, key))
-        if i == len(self.keys) or self.keys[i] != key:
-            return 0
-        return int(self.starts[i + 1]) - int(self.starts[i])
+    def frequencies(self, keys: np.ndarray) -> np.ndarray:
+        """Postings of each key in this segment (0 for a key it lacks)."""
+        if not len(self.keys):
+            return np.zeros(len(keys), dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        found = np.asarray(self.keys[at]) == keys
+        starts = np.asarray(self.starts)
+        return np.where(found, starts[at + 1] - starts[at], 0)
 
     def read(self, key: np.uint64) -> tuple[np.ndarray, np.ndarray] | None:
         i = int(np.searchsorted(self.keys, key))
@@ -291,8 +294,15 @@ class PostingStore:
     def frequency(self, view: str, term: str) -> int:
         """How many documents have the term (deleted ones included), without reading
         its postings."""
-        key = np.uint64(term_key(view, term))
-        return sum(segment.frequency(key) for segment in self._segments)
+        return self.frequencies(view, [term])[0]
+
+    def frequencies(self, view: str, terms: list[str]) -> list[int]:
+        """:meth:`frequency` of many terms at once (one vectorised lookup a segment)."""
+        keys = _keys(view, terms)
+        total = np.zeros(len(terms), dtype=np.int64)
+        for segment in self._segments:
+            total += segment.frequencies(keys)
+        return total.tolist()
 
     def read(self, view: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Document numbers (ascending) and frequencies of one term of one view."""
