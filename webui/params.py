@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
 from search.results import BadRequest, SearchRequest
@@ -49,9 +49,9 @@ def _raw(args: MultiDict[str, str]) -> dict[str, Any]:
     return raw
 
 
-def _load(schema: SearchArgsSchema, args: MultiDict[str, str]) -> dict[str, Any]:
+def _load(schema: Schema, raw: dict[str, Any]) -> dict[str, Any]:
     try:
-        return schema.load(_raw(args))
+        return schema.load(raw)
     except ValidationError as error:
         name, messages = next(iter(error.normalized_messages().items()))
         raise InvalidParameter(str(name), _first_message(messages)) from None
@@ -72,20 +72,16 @@ def _request(data: dict[str, Any]) -> SearchRequest:
 
 def parse_search_args(args: MultiDict[str, str]) -> SearchRequest:
     """A validated request; raises :class:`~search.results.BadRequest` with a readable message."""
-    return _request(_load(_SCHEMA, args))
+    return _request(_load(_SCHEMA, _raw(args)))
 
 
 def parse_facet_args(args: MultiDict[str, str]) -> tuple[SearchRequest, str]:
     """The search a facet's values are counted under, and the text to find among them."""
-    data = _load(_FACET_SCHEMA, args)
+    data = _load(_FACET_SCHEMA, _raw(args))
     return _request(data), data["facet_q"]
 
 
 def parse_suggest_args(args: MultiDict[str, str]) -> tuple[str, int]:
     """What was typed and how many suggestions are wanted."""
-    try:
-        data = _SUGGEST_SCHEMA.load({name: args[name] for name in ("q", "limit") if args.get(name)})
-    except ValidationError as error:
-        name, messages = next(iter(error.normalized_messages().items()))
-        raise InvalidParameter(str(name), _first_message(messages)) from None
+    data = _load(_SUGGEST_SCHEMA, {name: args[name] for name in ("q", "limit") if args.get(name)})
     return data["q"], data["limit"]

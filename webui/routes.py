@@ -24,6 +24,17 @@ from webui.schemas import FacetArgsSchema, SearchArgsSchema, SuggestArgsSchema
 ENGINE_KEY = "vnsearch.engine"
 SPEC_KEY = "vnsearch.openapi"
 
+
+def _answers(description: str, schema: str, **more: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """An operation's documented answers: 200 with ``schema``, a 400, a 503, and ``more``."""
+    return {
+        "200": json_body(description, schema),
+        "400": error_body("A parameter is invalid (the message says which)"),
+        **more,
+        "503": error_body("No index can be served (the message says why)"),
+    }
+
+
 pages = Blueprint("pages", __name__)
 api = Blueprint("api", __name__)
 
@@ -81,11 +92,7 @@ def article_page(doc_id: str) -> str:
     description="Ranked, highlighted, faceted results. `district` and `year` are repeatable; "
     "values of one facet combine with OR, different facets with AND.",
     parameters=[{"in": "query", "schema": SearchArgsSchema}],
-    responses={
-        "200": json_body("The results page", "SearchResult"),
-        "400": error_body("A parameter is invalid (the message says which)"),
-        "503": error_body("No index can be served (the message says why)"),
-    },
+    responses=_answers("The results page", "SearchResult"),
 )
 def api_search() -> Response:
     return jsonify(run_search(request.args).to_json())
@@ -99,12 +106,7 @@ def api_search() -> Response:
     "/api/search: a facet's counts ignore its own selection), the most frequent first; at most "
     "`facet_size`.",
     parameters=[{"in": "query", "schema": FacetArgsSchema}],
-    responses={
-        "200": json_body("The matching values", "FacetValues"),
-        "400": error_body("A parameter is invalid (the message says which)"),
-        "404": error_body("No such facet"),
-        "503": error_body("No index can be served (the message says why)"),
-    },
+    responses=_answers("The matching values", "FacetValues", **{"404": error_body("No such facet")}),
 )
 def api_facet(name: str) -> Response:
     if name not in FACETS:
@@ -120,11 +122,7 @@ def api_facet(name: str) -> Response:
     "and their expansions, the phrases it uses most, headlines), accents optional, the last word as a "
     "prefix; ranked by how often the corpus uses them, accented matches first when typed with accents.",
     parameters=[{"in": "query", "schema": SuggestArgsSchema}],
-    responses={
-        "200": json_body("The suggestions", "Suggestions"),
-        "400": error_body("A parameter is invalid (the message says which)"),
-        "503": error_body("No index can be served (the message says why)"),
-    },
+    responses=_answers("The suggestions", "Suggestions"),
 )
 def api_suggest() -> Response:
     typed, limit = parse_suggest_args(request.args)
