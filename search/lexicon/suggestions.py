@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from search.analysis.analyzers import COMPOUND_JOINER
 from search.text import fold, has_diacritics, normalize
 
 PHRASE, PLACE, ABBREVIATION, HEADLINE = "phrase", "place", "abbreviation", "headline"
@@ -82,7 +83,7 @@ class Suggestions:
                 if len(entry.key) >= n:
                     self._short.setdefault(entry.key[:n], []).append(entry)
         self._short = {
-            p: heapq.nlargest(50, found, key=lambda e: e.weight) for p, found in self._short.items()
+            p: heapq.nlargest(SHORT_KEPT, found, key=lambda e: e.weight) for p, found in self._short.items()
         }
 
     def __len__(self) -> int:
@@ -135,7 +136,7 @@ class SuggestionCounter:
 
     def add(self, doc_id: str, title: str, districts: tuple[str, ...], compounds: Iterable[str]) -> None:
         self.documents[doc_id] = (" ".join(title.split()), districts)
-        self.compounds.update(c.replace("_", " ") for c in compounds)
+        self.compounds.update(c.replace(COMPOUND_JOINER, " ") for c in compounds)
         if len(self.compounds) > PRUNE_AT:
             self.compounds = Counter({c: n for c, n in self.compounds.items() if n > 1})
 

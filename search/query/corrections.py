@@ -5,7 +5,7 @@ swap two adjacent letters. A word the index knows well is never corrected."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from search.text import fold
 
@@ -63,19 +63,31 @@ def corrections(
             continue
         before = folded[i - 1] if i > 0 else ""
         after = folded[i + 1] if i + 1 < len(folded) else ""
-
-        def support(candidate: tuple[int, str], before: str = before, after: str = after) -> tuple[int, int]:
-            n, c = candidate
-            pairs = (pair_frequency(before, c) if before else 0) + (pair_frequency(c, after) if after else 0)
-            return pairs, n
-
-        ranked = sorted(candidates, key=support, reverse=True)
-        if support(ranked[0])[0]:  # some make a pair the index knows: only those
-            ranked = [c for c in ranked if support(c)[0]]
-        found[term] = [c for _n, c in ranked[:MAX_CORRECTIONS]]
+        found[term] = by_use(candidates, before, after, pair_frequency, MAX_CORRECTIONS)
     return found
 
 
-def corrected(terms: list[str], found: dict[str, list[str]]) -> list[str]:
+def by_use(
+    candidates: list[tuple[int, str]],
+    before: str,
+    after: str,
+    pair_frequency: Callable[[str, str], int],
+    limit: int,
+) -> list[str]:
+    """The best ``limit`` of ``candidates`` (documents, syllable) in the place between
+    ``before`` and ``after`` (either may be empty): those that make pairs the index
+    knows with them first, and only those when there are some; then the most used."""
+    scored = []
+    for n, candidate in candidates:
+        pairs = pair_frequency(before, candidate) if before else 0
+        pairs += pair_frequency(candidate, after) if after else 0
+        scored.append(((pairs, n), candidate))
+    scored.sort(reverse=True)
+    if scored and scored[0][0][0]:
+        scored = [item for item in scored if item[0][0]]
+    return [candidate for _use, candidate in scored[:limit]]
+
+
+def corrected(terms: list[str], found: Mapping[str, list[str]]) -> list[str]:
     """The query's syllables with each typo replaced by its likeliest correction."""
     return [found[term][0] if term in found else term for term in terms]

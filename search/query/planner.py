@@ -19,6 +19,7 @@ from search import fields
 from search.analysis.analyzers import COMPOUND_JOINER, compound_analyzer, syllable_texts
 from search.lexicon.abbreviations import Abbreviations
 from search.lexicon.accents import AccentVocabulary
+from search.query.corrections import corrected
 from search.results import Document
 from search.snippets import Marks, mark_all, marks_for
 from search.text import fold, has_diacritics, normalize
@@ -326,7 +327,7 @@ def plan(
         ]
     if corrections:  # the corrected words side by side score too, less
         typed = set(boosts)
-        likeliest = [corrections[t][0] if t in corrections else t for t in parsed.terms]
+        likeliest = corrected(parsed.terms, corrections)
         boosts += [replace(r, boost=r.boost * CORRECTION_BOOST) for r in _boosts(likeliest) if r not in typed]
     for phrase in parsed.phrases:
         boosts += _boosts(phrase)
@@ -366,7 +367,7 @@ def suggestion(
     if parsed.is_empty:
         return None
     if typos and not parsed.phrases and not parsed.excluded:
-        text = " ".join(typos[t][0] if t in typos else t for t in parsed.terms)
+        text = " ".join(corrected(parsed.terms, typos))
         return vocabulary.suggest(fold(text)) or text
     if converted:  # as the corpus accents those words, else as the keystrokes read
         return vocabulary.suggest(fold(converted)) or converted

@@ -182,11 +182,16 @@ class LocalEngine:
             return shared
         return loading.result()
 
-    def _opened(self) -> _Opened:
+    def _current(self) -> _Generation:
+        """The shared state of the generation CURRENT names (or of the one before it,
+        while that one opens)."""
         path = current_generation(self.index_dir)
         if path is None:
             raise NoIndex(f"no index in {self.index_dir}; build one with: vnsearch index")
-        generation = self._generation(path)
+        return self._generation(path)
+
+    def _opened(self) -> _Opened:
+        generation = self._current()
         opened: _Opened | None = getattr(self._local, "opened", None)
         if opened is None or opened.generation is not generation or opened.searcher.is_closed:
             searcher = generation.index.searcher()
@@ -255,25 +260,18 @@ class LocalEngine:
         store = opened.retriever.store
         typed = keystrokes.convert(query_text, lambda syllable: store.frequency(fields.BODY, syllable) > 0)
         parsed = planner.parse(typed or query_text)
-        typos = corrections.corrections(
-            parsed.terms,
-            opened.generation.neighbours,
-            lambda first, second: store.frequency(fields.PAIRS, f"{first}{COMPOUND_JOINER}{second}"),
-        )
+
+        def pair_frequency(first: str, second: str) -> int:
+            return store.frequency(fields.PAIRS, f"{first}{COMPOUND_JOINER}{second}")
+
+        typos = corrections.corrections(parsed.terms, opened.generation.neighbours, pair_frequency)
         completions = []
         if prefix and parsed.terms:
             last = fold(parsed.terms[-1])
             before = fold(parsed.terms[-2]) if len(parsed.terms) > 1 else ""
-
-            def used(syllable: str) -> tuple[int, int]:  # beside the word before, then alone
-                pair = store.frequency(fields.PAIRS, f"{before}{COMPOUND_JOINER}{syllable}") if before else 0
-                return pair, store.frequency(fields.BODY_FOLDED, syllable)
-
             found = [s for s in opened.accents.syllables_starting(last) if s != last]
-            ranked = sorted(((used(s), s) for s in found), reverse=True)
-            if ranked and ranked[0][0][0]:  # some stand beside the word before: only those
-                ranked = [(n, s) for n, s in ranked if n[0]]
-            completions = [s for _n, s in ranked[: planner.MAX_COMPLETIONS]]
+            candidates = list(zip(store.frequencies(fields.BODY_FOLDED, found), found, strict=True))
+            completions = corrections.by_use(candidates, before, "", pair_frequency, planner.MAX_COMPLETIONS)
         plan = planner.plan(parsed, opened.abbreviations, typos, completions)
         scores, matched = opened.retriever.evaluate(opened.searcher, plan)
         return _Matched(parsed, scores, matched, typos, typed)
@@ -319,10 +317,7 @@ class LocalEngine:
 
     def suggest(self, typed: str, limit: int) -> list[Suggestion]:
         """Completions of what was typed so far (see :mod:`search.lexicon.suggestions`)."""
-        path = current_generation(self.index_dir)
-        if path is None:
-            raise NoIndex(f"no index in {self.index_dir}; build one with: vnsearch index")
-        return self._generation(path).suggestions.complete(typed, limit)
+        return self._current().suggestions.complete(typed, limit)
 
     def rank(self, query_text: str, limit: int) -> list[tuple[str, float]]:
         """Just the ranking: (id, score) of the best ``limit`` documents, no snippets."""
