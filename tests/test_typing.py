@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from search.backends.local.engine import LocalEngine
@@ -45,6 +47,12 @@ def test_mistyped_queries_find_the_article_and_say_what_was_meant(
     result = engine.search(SearchRequest(query=typed))
     assert result.hits and result.hits[0].id == first
     assert result.suggestion == suggestion
+
+
+def test_the_snippet_marks_the_corrected_words(engine: LocalEngine) -> None:
+    hit = engine.search(SearchRequest(query="phu xyen")).hits[0]
+    marked = re.findall(r"<mark>(.*?)</mark>", hit.snippet)
+    assert "Xuyên" in marked and "Phú" in marked
 
 
 def test_a_correction_scores_below_the_exact_word(engine: LocalEngine) -> None:

@@ -340,9 +340,14 @@ def plan(
     )
 
 
-def marks(parsed: ParsedQuery, abbreviations: Abbreviations) -> Marks:
-    """What snippets mark: the query's words, its phrases, and other abbreviation forms."""
+def marks(
+    parsed: ParsedQuery, abbreviations: Abbreviations, typos: Mapping[str, list[str]] | None = None
+) -> Marks:
+    """What snippets mark: the query's words, its phrases, other abbreviation forms, and
+    the likeliest correction of its typos."""
     sequences = [parsed.terms, *parsed.phrases]
+    if typos:
+        sequences.append(corrected(parsed.terms, typos))
     sequences += [other for _start, _end, other in abbreviations.alternatives(parsed.terms)]
     return marks_for([fold(s) for s in sequence] for sequence in sequences if sequence)
 

@@ -288,7 +288,7 @@ class LocalEngine:
         keys = scores if ranked else retriever.sort_date
         first = (request.page - 1) * request.per_page
         docnums = retriever.top(candidates, keys, first, first + request.per_page)
-        marks = planner.marks(parsed, opened.abbreviations)
+        marks = planner.marks(parsed, opened.abbreviations, typos)
         hits = [
             self._hit(opened.searcher, int(d), float(scores[d]) if ranked else None, marks) for d in docnums
         ]
