@@ -36,6 +36,7 @@ def test_one_edit_covers_insert_delete_substitute_and_swap() -> None:
     [
         ("phu xyen", PHU_XUYEN, "phú xuyên"),  # a letter missing
         ("chuonh my", CHUONG_MY, "chương mỹ"),  # a neighbouring key
+        ("chuonh mt", CHUONG_MY, "chương mỹ"),  # two typos side by side, one of two letters
         ("chuowng myx", CHUONG_MY, "chương mỹ"),  # Telex
         ("chu7o7ng my4", CHUONG_MY, "chương mỹ"),  # VNI
         ("Phus Xuyeen", PHU_XUYEN, "Phú Xuyên"),  # Telex, capitals kept
@@ -67,6 +68,12 @@ def test_words_that_need_no_reading_are_searched_as_typed(engine: LocalEngine, w
     suggestion = engine.search(SearchRequest(query=word)).suggestion
     # at most accents added to the same letters: never a Telex or VNI reading of them
     assert suggestion is None or fold(suggestion).lower() == fold(word).lower()
+
+
+def test_a_two_letter_word_is_corrected_only_beside_a_word_that_confirms_it(engine: LocalEngine) -> None:
+    assert engine.search(SearchRequest(query="chuong mt")).suggestion == "chương mỹ"
+    alone = engine.search(SearchRequest(query="mt"))
+    assert alone.total == 0 and alone.suggestion is None
 
 
 def test_a_word_the_index_knows_well_is_never_corrected(engine: LocalEngine) -> None:

@@ -10,7 +10,8 @@ from collections.abc import Callable, Mapping
 from search.text import fold
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
-MIN_LETTERS = 3  # shorter words have too many neighbours to guess from
+MIN_LETTERS = 3  # shorter words have too many neighbours to guess from ...
+MIN_PAIRED_LETTERS = 2  # ... unless the words around confirm one
 WELL_KNOWN = 20  # documents: a word in this many is never corrected ...
 FAR_MORE = 20  # ... and a rarer one only to a neighbour in this many times more documents
 MAX_CORRECTIONS = 3  # neighbours kept for one word, the most frequent first
@@ -48,39 +49,67 @@ def corrections(
     needs none). ``neighbours_of`` is :func:`neighbours` (cached) for a folded syllable,
     ``pair_frequency`` the documents in which two stand side by side: a neighbour that
     makes a known pair with the words around it ("cong doan", not "cong doanh") comes
-    first."""
+    first. The words around are read as typed or as their own corrections, so two typos
+    side by side are checked against the pairs the index holds ("sau rieng" for "sau
+    rueng"). A word of two letters is corrected only to a neighbour that makes such a
+    pair: two letters have too many neighbours to guess from otherwise."""
     folded = [fold(term.lower()) for term in terms]
+    candidates = [_candidates(word, neighbours_of) for word in folded]
+    # What each place may read as, for its neighbours' sake: as typed, or a correction.
+    readings = [
+        [word, *(c for _n, c in found[:MAX_CORRECTIONS])]
+        for word, found in zip(folded, candidates, strict=True)
+    ]
     found: dict[str, list[str]] = {}
-    for i, (term, word) in enumerate(zip(terms, folded, strict=True)):
-        if term in found or len(word) < MIN_LETTERS or not word.isalpha() or not word.isascii():
+    for i, (term, options) in enumerate(zip(terms, candidates, strict=True)):
+        if term in found or not options:
             continue
-        known, around = neighbours_of(word)
-        if known >= WELL_KNOWN:
+        before = readings[i - 1] if i > 0 else []
+        after = readings[i + 1] if i + 1 < len(readings) else []
+        best = by_use(options, before, after, pair_frequency, MAX_CORRECTIONS)
+        if len(folded[i]) < MIN_LETTERS and not _in_pair(best[0], before, after, pair_frequency):
             continue
-        wanted = max(1, known * FAR_MORE)
-        candidates = [(n, c) for n, c in around if n >= wanted]
-        if not candidates:
-            continue
-        before = folded[i - 1] if i > 0 else ""
-        after = folded[i + 1] if i + 1 < len(folded) else ""
-        found[term] = by_use(candidates, before, after, pair_frequency, MAX_CORRECTIONS)
+        found[term] = best
     return found
+
+
+def _candidates(
+    word: str, neighbours_of: Callable[[str], tuple[int, list[tuple[int, str]]]]
+) -> list[tuple[int, str]]:
+    """The neighbours ``word`` (folded) may be a typo of (documents, neighbour): none
+    for a word the index knows well, else those it knows far more often."""
+    if len(word) < MIN_PAIRED_LETTERS or not word.isalpha() or not word.isascii():
+        return []
+    known, around = neighbours_of(word)
+    if known >= WELL_KNOWN:
+        return []
+    wanted = max(1, known * FAR_MORE)
+    return [(n, c) for n, c in around if n >= wanted]
+
+
+def _in_pair(
+    word: str, before: list[str], after: list[str], pair_frequency: Callable[[str, str], int]
+) -> bool:
+    return any(pair_frequency(b, word) for b in before) or any(pair_frequency(word, a) for a in after)
 
 
 def by_use(
     candidates: list[tuple[int, str]],
-    before: str,
-    after: str,
+    before: str | list[str],
+    after: str | list[str],
     pair_frequency: Callable[[str, str], int],
     limit: int,
 ) -> list[str]:
     """The best ``limit`` of ``candidates`` (documents, syllable) in the place between
-    ``before`` and ``after`` (either may be empty): those that make pairs the index
-    knows with them first, and only those when there are some; then the most used."""
+    ``before`` and ``after`` (a word, the words it may read as, or empty): those that
+    make pairs the index knows with them first, and only those when there are some;
+    then the most used."""
+    before_words = [before] if isinstance(before, str) else before
+    after_words = [after] if isinstance(after, str) else after
     scored = []
     for n, candidate in candidates:
-        pairs = pair_frequency(before, candidate) if before else 0
-        pairs += pair_frequency(candidate, after) if after else 0
+        pairs = max((pair_frequency(b, candidate) for b in before_words if b), default=0)
+        pairs += max((pair_frequency(candidate, a) for a in after_words if a), default=0)
         scored.append(((pairs, n), candidate))
     scored.sort(reverse=True)
     if scored and scored[0][0][0]:

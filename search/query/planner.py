@@ -300,6 +300,22 @@ def _boosts(syllables: list[str]) -> list[TermRef]:
     return boosts + [TermRef(fields.PAIRS, pair, PAIR_BOOST) for pair in pairs]
 
 
+def _other_correction_pairs(
+    terms: list[str], likeliest: list[str], corrections: Mapping[str, list[str]]
+) -> list[TermRef]:
+    """Pairs of a typo's less likely corrections with the likeliest words around it:
+    the one the reader meant may be any of them ("hpo so": "hop so" as well as "ho so")."""
+    pairs = set()
+    folded = [fold(s) for s in likeliest]
+    for i, term in enumerate(terms):
+        for other in corrections.get(term, [])[1:]:
+            if i > 0:
+                pairs.add(f"{folded[i - 1]}{COMPOUND_JOINER}{other}")
+            if i + 1 < len(terms):
+                pairs.add(f"{other}{COMPOUND_JOINER}{folded[i + 1]}")
+    return [TermRef(fields.PAIRS, pair, PAIR_BOOST * CORRECTION_BOOST) for pair in sorted(pairs)]
+
+
 def plan(
     parsed: ParsedQuery,
     abbreviations: Abbreviations,
@@ -329,6 +345,7 @@ def plan(
         typed = set(boosts)
         likeliest = corrected(parsed.terms, corrections)
         boosts += [replace(r, boost=r.boost * CORRECTION_BOOST) for r in _boosts(likeliest) if r not in typed]
+        boosts += _other_correction_pairs(parsed.terms, likeliest, corrections)
     for phrase in parsed.phrases:
         boosts += _boosts(phrase)
     return Plan(
