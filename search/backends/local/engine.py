@@ -28,6 +28,7 @@ from search.analysis.analyzers import COMPOUND_JOINER
 from search.backends.local import schema
 from search.backends.local.retrieval import Retriever
 from search.backends.local.storage import current_generation, read_meta
+from search.cache import RecentResults
 from search.errors import NoIndex, OtherVersion
 from search.lexicon import suggestions
 from search.lexicon.abbreviations import Abbreviations
@@ -122,6 +123,7 @@ class LocalEngine:
         self._followed = False  # a background thread calls prepare(): searches never open one
         self._lock = threading.Lock()
         self._searchers: list[Searcher] = []  # every thread's, so that close() reaches all
+        self._recent = RecentResults()
         weakref.finalize(self, _close_all, self._searchers, self._lock)
 
     def close(self) -> None:
@@ -277,9 +279,13 @@ class LocalEngine:
         return _Matched(parsed, scores, matched, typos, typed)
 
     def search(self, request: SearchRequest) -> SearchResult:
-        """Ranked, highlighted, faceted results for one request."""
-        started = time.perf_counter()
+        """Ranked, highlighted, faceted results for one request (a request answered
+        lately on the same generation from memory)."""
         opened = self._opened()
+        return self._recent.answer(opened.generation.path, request, lambda: self._search(opened, request))
+
+    def _search(self, opened: _Opened, request: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
         retriever = opened.retriever
         parsed, scores, matched, typos, converted = self._matched(opened, request.query, request.prefix)
         selected = matched & retriever.filter_mask(request.districts, tuple(str(y) for y in request.years))

@@ -32,6 +32,7 @@ from search.backends.typesense import records
 from search.backends.typesense.cluster import Cluster
 from search.backends.typesense.indexer import META_ID
 from search.backends.typesense.scoring import Candidate, Scorer, Statistics, phrase_parts, plan_terms
+from search.cache import RecentResults
 from search.errors import NoIndex
 from search.lexicon.abbreviations import Abbreviations
 from search.lexicon.accents import AccentVocabulary
@@ -196,6 +197,7 @@ class TypesenseEngine:
         self._generation_cache: _Generation | None = None
         self._frequencies: OrderedDict[tuple[str, str, str], int] = OrderedDict()
         self._lock = threading.Lock()
+        self._recent = RecentResults()
 
     # -- the built collection --------------------------------------------------------
     def _generation(self) -> _Generation:
@@ -441,8 +443,13 @@ class TypesenseEngine:
         return Scorer(candidates, statistics, query.plan).ranked(query.plan, limit)
 
     def search(self, request: SearchRequest) -> SearchResult:
-        started = time.perf_counter()
+        """Ranked, highlighted, faceted results for one request (a request answered
+        lately on the same collection from memory)."""
         generation = self._generation()
+        return self._recent.answer(generation.name, request, lambda: self._search(generation, request))
+
+    def _search(self, generation: _Generation, request: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
         query = _Query(request.query, generation.abbreviations)
         by_district, by_year = _facet_filter(request.districts, request.years)
         filters = query.filters + by_district + by_year
