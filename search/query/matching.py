@@ -27,6 +27,12 @@ def evaluate(
         met = np.zeros(size, dtype=np.int32)
         counted = [c for c in plan.clauses if not c.filler] or plan.clauses
         for clause in plan.clauses:
+            if not any(clause is c for c in counted):  # it only scores: no masks to build
+                for alternative in clause.alternatives:
+                    for syllable in alternative:
+                        for ref in syllable:
+                            add_term(ref, scores)
+                continue
             clause_mask = np.zeros(size, dtype=bool)
             for alternative in clause.alternatives:
                 all_of = np.ones(size, dtype=bool)
@@ -38,8 +44,7 @@ def evaluate(
                             any_of[found] = True
                     all_of &= any_of
                 clause_mask |= all_of
-            if any(clause is c for c in counted):
-                met += clause_mask
+            met += clause_mask
         matched = met >= plan.min_match
         if live is not None:
             matched &= live

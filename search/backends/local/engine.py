@@ -38,6 +38,7 @@ from search.query import corrections, keystrokes, planner, ranking
 from search.results import (
     FACETS,
     Document,
+    FacetBucket,
     FacetValues,
     Hit,
     SearchRequest,
@@ -106,6 +107,14 @@ def _close_all(searchers: list[Searcher], lock: threading.Lock) -> None:
         for searcher in searchers:
             searcher.close()
         searchers.clear()
+
+
+def _facet_mask(retriever: Retriever, matched: np.ndarray, request: SearchRequest, name: str) -> np.ndarray:
+    """The documents facet ``name`` counts: those matched, under the other facet's
+    selection only."""
+    if name == "district":
+        return matched & retriever.filter_mask((), tuple(str(y) for y in request.years))
+    return matched & retriever.filter_mask(request.districts, ())
 
 
 def _split_districts(value: str | None) -> list[str]:
@@ -248,12 +257,25 @@ class LocalEngine:
         """Facet counts. Values of one facet combine with OR, facets with AND, so the
         counts of a facet are taken without its own selection (the other values stay
         reachable) but with the other facet's."""
-        districts, years = request.districts, tuple(str(y) for y in request.years)
-        others = {"district": ((), years), "year": (districts, ())}  # the other facet's selection
         return {
-            name: retriever.facets[name].counts(matched & retriever.filter_mask(*others[name]))
+            name: retriever.facets[name].counts(_facet_mask(retriever, matched, request, name))
             for name in names
         }
+
+    @staticmethod
+    def _shown_facets(
+        retriever: Retriever, matched: np.ndarray, request: SearchRequest
+    ) -> tuple[dict[str, list[FacetBucket]], dict[str, int]]:
+        """The facets a search shows (as :meth:`_facet_counts` counts them): the most
+        frequent values and the selected ones, and how many values each facet has."""
+        selected = {"district": request.districts, "year": tuple(str(y) for y in request.years)}
+        counts, distinct = {}, {}
+        for name in FACETS:
+            mask = _facet_mask(retriever, matched, request, name)
+            counts[name], distinct[name] = retriever.facets[name].top(
+                mask, request.facet_size, selected[name]
+            )
+        return faceted(counts, request, distinct)
 
     @staticmethod
     def _matched(opened: _Opened, query_text: str, prefix: bool = False) -> _Matched:
@@ -298,7 +320,7 @@ class LocalEngine:
         hits = [
             self._hit(opened.searcher, int(d), float(scores[d]) if ranked else None, marks) for d in docnums
         ]
-        facets, distinct = faceted(self._facet_counts(retriever, matched, request, FACETS), request)
+        facets, distinct = self._shown_facets(retriever, matched, request)
         return SearchResult(
             request=request,
             total=len(candidates),

@@ -11,6 +11,7 @@ facets and dates.
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -75,6 +76,23 @@ class Facet:
         chosen = mask[self.documents]
         counts = np.bincount(self.value_index[chosen], minlength=len(self.values))
         return {self.values[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+
+    def top(self, mask: np.ndarray, size: int, selected: Iterable[str]) -> tuple[dict[str, int], int]:
+        """The counts of the ``size`` most frequent values among ``mask``'s documents
+        (ties by value) and of the ``selected`` ones, and how many values occur: what a
+        search shows, without a dictionary of every value (a district facet has
+        hundreds)."""
+        counts = np.bincount(self.value_index[mask[self.documents]], minlength=len(self.values))
+        present = np.flatnonzero(counts)
+        if len(present) > size:  # the values are in name order, so the stable sort breaks ties by name
+            present = present[np.argsort(-counts[present], kind="stable")[:size]]
+        shown = {self.values[i]: int(counts[i]) for i in present}
+        for value in selected:
+            if value not in shown:
+                position = bisect.bisect_left(self.values, value)
+                found = position < len(self.values) and self.values[position] == value
+                shown[value] = int(counts[position]) if found else 0
+        return shown, int(np.count_nonzero(counts))
 
     def mask(self, selected: Iterable[str], size: int) -> np.ndarray:
         wanted = np.isin(self.value_index, [i for i, v in enumerate(self.values) if v in set(selected)])
