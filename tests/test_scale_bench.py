@@ -49,6 +49,7 @@ def test_both_engines_are_built_served_and_queried(tmp_path: Path) -> None:
         assert figures.p50_ms > 0 and figures.p99_ms >= figures.p95_ms >= figures.p50_ms
         assert figures.index_mib >= 0 and figures.indexer_peak_rss_mib > 0 and figures.server_rss_mib > 0
         assert figures.index_cpu_seconds > 0
+    assert results["vnsearch"].suggest_p95_ms >= results["vnsearch"].suggest_p50_ms > 0
     assert not list((tmp_path / "work").glob("first-*.jsonl"))  # the corpus slices are removed
 
 

@@ -5,7 +5,8 @@ For every size N (the first N articles of the sources, in order) and every engin
 measures the full build (wall time, docs/s, peak resident memory of the indexing
 process and all its workers, index size on disk), then starts that engine's server
 and times every query, one at a time, through its JSON API (ranked hits, highlighted
-snippets, facet counts), and reads the server's resident memory afterwards.
+snippets, facet counts), then vnsearch's suggestions for what a reader has typed of each
+query, and reads the server's resident memory afterwards.
 Every figure is printed as soon as it is known, and appended to a JSON-lines file.
 """
 
@@ -27,6 +28,7 @@ from typing import IO
 from urllib.parse import urlencode
 
 from search.tools.bench import folder_size, latency_of, tree_rss_bytes
+from search.tools.loadtest import typed_so_far
 
 SAMPLE_EVERY_S = 0.25
 START_TIMEOUT_S = 600  # a server loads a large index before it answers
@@ -51,6 +53,8 @@ class Figures:
     p50_ms: float = 0.0
     p95_ms: float = 0.0
     p99_ms: float = 0.0
+    suggest_p50_ms: float = 0.0  # /api/suggest for what a reader has typed of each query
+    suggest_p95_ms: float = 0.0
     server_rss_mib: float = 0.0
 
     def __str__(self) -> str:
@@ -60,6 +64,7 @@ class Figures:
             f"peak {self.indexer_peak_rss_mib:6.0f} MiB, "
             f"{self.index_mib:6.0f} MiB on disk); {self.queries} queries, {self.errors} errors, "
             f"p50 {self.p50_ms:.1f} / p95 {self.p95_ms:.1f} / p99 {self.p99_ms:.1f} ms; "
+            f"suggest p50 {self.suggest_p50_ms:.1f} / p95 {self.suggest_p95_ms:.1f} ms; "
             f"server {self.server_rss_mib:.0f} MiB"
         )
 
@@ -150,12 +155,12 @@ class Server:
             self.child.stdout.close()
 
 
-def time_queries(base_url: str, queries: list[str]) -> tuple[list[float], int]:
-    """Milliseconds per ``/api/search`` request, one at a time; and the error count."""
+def time_queries(base_url: str, queries: list[str], endpoint: str = "search") -> tuple[list[float], int]:
+    """Milliseconds per ``/api/<endpoint>`` request, one at a time; and the error count."""
     samples: list[float] = []
     errors = 0
     for text in queries:
-        url = f"{base_url}/api/search?{urlencode({'q': text[:1000]})}"
+        url = f"{base_url}/api/{endpoint}?{urlencode({'q': text[:1000]})}"
         started = time.perf_counter()
         try:
             with urllib.request.urlopen(url, timeout=120) as response:
@@ -199,6 +204,12 @@ def measure(engine: str, source: Path, documents: int, index_dir: Path, queries:
     try:
         time_queries(server.url, queries[:WARM_UP_QUERIES])
         samples, errors = time_queries(server.url, queries)
+        if engine == "vnsearch":
+            typed, suggest_errors = time_queries(server.url, [typed_so_far(q) for q in queries], "suggest")
+            errors += suggest_errors
+            if typed:
+                figures.suggest_p50_ms = round(latency_of(typed).p50, 1)
+                figures.suggest_p95_ms = round(latency_of(typed).p95, 1)
         figures.server_rss_mib = round(server.rss_mib())
     finally:
         server.stop()
