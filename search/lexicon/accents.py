@@ -29,7 +29,7 @@ class AccentCounter:
 
     def __init__(self) -> None:
         self.compounds: Counter[str] = Counter()
-        self.syllables: dict[str, Counter[str]] = defaultdict(Counter)
+        self.syllables: Counter[str] = Counter()  # accented syllable -> documents
 
     def add_compounds(self, compounds: Iterable[str]) -> None:
         """Compounds as the segmenter wrote them ("Liên_đoàn")."""
@@ -39,12 +39,12 @@ class AccentCounter:
 
     def add_syllable(self, syllable: str, documents: int) -> None:
         if has_diacritics(syllable):
-            self.syllables[fold(syllable)][syllable] = documents
+            self.syllables[syllable] = documents
 
     def add_accented(self, syllables: Iterable[str]) -> None:
-        """The distinct accented syllables of one document (each counts once)."""
-        for syllable in syllables:
-            self.syllables[fold(syllable)][syllable] += 1
+        """The distinct accented syllables of one document (each counts once). One
+        counter update: the indexer's main process calls this for every article."""
+        self.syllables.update(syllables)
 
     def learned(self, documents: int) -> AccentVocabulary:
         """The vocabulary ``documents`` articles teach: in a large corpus, a compound
@@ -57,8 +57,13 @@ class AccentCounter:
             if count >= min_count and has_diacritics(compound):
                 by_fold[fold(compound)][compound] = count
         forms = {key: forms.most_common(1)[0][0].replace("_", " ") for key, forms in by_fold.items()}
-        for key, variants in self.syllables.items():
-            forms[key] = variants.most_common(1)[0][0]
+        most: dict[str, int] = {}
+        # The most frequent form; on a tie the first in order (documents arrive as sets,
+        # whose order differs from one run to the next).
+        for syllable, count in sorted(self.syllables.items()):
+            key = fold(syllable)
+            if count > most.get(key, 0):
+                most[key], forms[key] = count, syllable
         return AccentVocabulary({k.replace("_", " "): v for k, v in forms.items()})
 
 
