@@ -7,6 +7,7 @@ writer; at most two batches are in flight, so memory stays flat on any corpus si
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 from collections import deque
@@ -18,9 +19,10 @@ from typing import Any, TypeVar
 from search.analysis import segment
 from search.analysis.analyzers import COMPOUND_JOINER
 from search.ingest.article import Article, Problem
+from search.ingest.sources import Unparsed
 from search.text import normalize
 
-Item = Article | Problem
+Item = Article | Problem | Unparsed
 BATCH = 256
 Result = TypeVar("Result")
 
@@ -42,33 +44,35 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _finish(batch: list[Item], pending: AsyncResult[list[Any]]) -> Iterator[tuple[Item, Any]]:
-    results = iter(pending.get())
-    for item in batch:
-        yield item, next(results) if isinstance(item, Article) else None
+def _prepared(analyse: Callable[[Article], Any], item: Item) -> tuple[Article | Problem, Any]:
+    """The item as an article (parsed here when it came :class:`Unparsed`) or a
+    problem, and ``analyse`` of the article (None for a problem)."""
+    if isinstance(item, Unparsed):
+        item = item.parse()
+    return item, analyse(item) if isinstance(item, Article) else None
 
 
 def segmented(
     items: Iterable[Item],
     workers: int = 0,
     analyse: Callable[[Article], Result] = article_compounds,  # type: ignore[assignment]
-) -> Iterator[tuple[Item, Result]]:
-    """Each item with ``analyse`` of its article (None for a Problem), in order; by
-    default, the article's compounds."""
+) -> Iterator[tuple[Article | Problem, Result]]:
+    """Each item as an article or a problem, with ``analyse`` of the article (None for a
+    problem), in order; by default, the article's compounds. :class:`Unparsed` records
+    are parsed in the workers, beside the analysis."""
     workers = workers or default_workers()
+    prepare = functools.partial(_prepared, analyse)
     if workers <= 1:
-        for item in items:
-            yield item, analyse(item) if isinstance(item, Article) else None  # type: ignore[misc]
+        yield from map(prepare, items)
         return
     segment.load_model()  # once, before forking: the workers share it
     context = multiprocessing.get_context("fork")
     iterator = iter(items)
     with context.Pool(workers) as pool:
-        in_flight: deque[tuple[list[Item], AsyncResult[list[Any]]]] = deque()
+        in_flight: deque[AsyncResult[list[tuple[Article | Problem, Result]]]] = deque()
         while batch := list(islice(iterator, BATCH)):
-            articles = [item for item in batch if isinstance(item, Article)]
-            in_flight.append((batch, pool.map_async(analyse, articles, chunksize=16)))
+            in_flight.append(pool.map_async(prepare, batch, chunksize=16))
             if len(in_flight) > 1:
-                yield from _finish(*in_flight.popleft())
+                yield from in_flight.popleft().get()
         while in_flight:
-            yield from _finish(*in_flight.popleft())
+            yield from in_flight.popleft().get()

@@ -22,7 +22,27 @@ from search.ingest.places import places_of
 from search.ingest.scraped import parse_scraped_page
 from search.text import normalize
 
-Item = Article | Problem | Unchanged
+
+@dataclass(frozen=True)
+class Unparsed:
+    """A JSONL record whose article is made later, by whoever calls :meth:`parse`: an
+    indexer's workers, so that the main process only reads lines (normalising the text
+    and finding its places and year cost more than reading it)."""
+
+    id: str
+    record: dict[str, Any]
+    where: str
+    line: int
+    digest: str
+
+    def parse(self) -> Article | Problem:
+        result = article_from_record(self.record)
+        if isinstance(result, str):
+            return Problem(self.where, self.line, result)
+        return replace(result, fingerprint=self.digest)
+
+
+Item = Article | Problem | Unchanged | Unparsed
 Located = tuple[Item, str, int | None]
 Known = Mapping[str, str] | None
 # An article is a few kB; a multi-megabyte "article" is a dump or a mistake, and
@@ -141,7 +161,7 @@ def _record_id(record: Any) -> str | None:
     return value.strip() if value else None
 
 
-def _parsed(lines: Iterable[bytes], where: str, known: Known) -> Iterator[Located]:
+def _parsed(lines: Iterable[bytes], where: str, known: Known, defer: bool = False) -> Iterator[Located]:
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
@@ -161,6 +181,9 @@ def _parsed(lines: Iterable[bytes], where: str, known: Known) -> Iterator[Locate
         if known is not None and doc_id and known.get(doc_id) == digest:
             yield Unchanged(doc_id), where, number
             continue
+        if defer and doc_id:
+            yield Unparsed(doc_id, record, where, number, digest), where, number
+            continue
         result = article_from_record(record)
         if isinstance(result, str):
             yield Problem(where, number, result), where, number
@@ -168,9 +191,12 @@ def _parsed(lines: Iterable[bytes], where: str, known: Known) -> Iterator[Locate
             yield replace(result, fingerprint=digest), where, number
 
 
-def read_jsonl(path: Path, known: Known = None, position: Position | None = None) -> Iterator[Located]:
-    """Articles of a .jsonl or .jsonl.gz file with their line numbers, one at a time.
-    ``position`` follows the offset in the file: for .gz, the compressed bytes read."""
+def read_jsonl(
+    path: Path, known: Known = None, position: Position | None = None, defer: bool = False
+) -> Iterator[Located]:
+    """Articles of a .jsonl or .jsonl.gz file with their line numbers, one at a time
+    (with ``defer``, records as :class:`Unparsed`). ``position`` follows the offset in
+    the file: for .gz, the compressed bytes read."""
     where = str(path)
     start = position.bytes if position is not None else 0
     try:
@@ -178,7 +204,7 @@ def read_jsonl(path: Path, known: Known = None, position: Position | None = None
             tracked = position if position is not None and file.seekable() else None
             gzipped = path.name.endswith(".gz")
             with gzip.GzipFile(fileobj=file, mode="rb") if gzipped else nullcontext(file) as stream:
-                for located in _parsed(stream, where, known):
+                for located in _parsed(stream, where, known, defer):
                     if tracked is not None:
                         tracked.bytes = start + file.tell()
                     yield located
@@ -199,15 +225,18 @@ def _text_page(path: Path, known: Known, position: Position | None) -> Item:
     return item
 
 
-def read_source(source: Path, known: Known = None, position: Position | None = None) -> Iterator[Located]:
+def read_source(
+    source: Path, known: Known = None, position: Position | None = None, defer: bool = False
+) -> Iterator[Located]:
     """All articles of one source with where they came from: a folder of .txt pages,
-    one .txt page, or a JSONL file. ``position`` is moved on by the bytes read."""
+    one .txt page, or a JSONL file (its records :class:`Unparsed` with ``defer``).
+    ``position`` is moved on by the bytes read."""
     if source.is_dir():
         for path in sorted(source.iterdir()):
             if path.suffix == ".txt" and path.is_file():
                 yield _text_page(path, known, position), str(path), None
     elif _is_jsonl(source):
-        yield from read_jsonl(source, known, position)
+        yield from read_jsonl(source, known, position, defer)
     elif source.suffix == ".txt" and source.is_file():
         yield _text_page(source, known, position), str(source), None
     elif not source.exists():
@@ -234,11 +263,11 @@ class SourceReader(Iterator[Item]):
     """The items of :func:`read_sources`, and how far reading has come: ``position.bytes``
     of the sources that :meth:`total` could size, out of that total."""
 
-    def __init__(self, sources: Iterable[Path], known: Known = None) -> None:
+    def __init__(self, sources: Iterable[Path], known: Known = None, defer: bool = False) -> None:
         self.sources = list(sources)
         self.position = Position()
         self._sizes: list[int | None] | None = None
-        self._items = self._read(known)
+        self._items = self._read(known, defer)
 
     def total(self) -> int | None:
         """Bytes of the sources that can be sized, None if none can. Ask before reading:
@@ -255,12 +284,12 @@ class SourceReader(Iterator[Item]):
         """Stop reading and close the open file, as a generator's ``close`` does."""
         self._items.close()
 
-    def _read(self, known: Known) -> Generator[Item, None, None]:
+    def _read(self, known: Known, defer: bool) -> Generator[Item, None, None]:
         seen: set[str] = set()
         for number, source in enumerate(self.sources):
             sized = self._sizes is not None and self._sizes[number] is not None
-            for item, where, line in read_source(source, known, self.position if sized else None):
-                if isinstance(item, (Article, Unchanged)):
+            for item, where, line in read_source(source, known, self.position if sized else None, defer):
+                if isinstance(item, (Article, Unchanged, Unparsed)):
                     if item.id in seen:
                         yield Problem(where, line, f"duplicate id {item.id!r} skipped")
                         continue
@@ -268,9 +297,10 @@ class SourceReader(Iterator[Item]):
                 yield item
 
 
-def read_sources(sources: Iterable[Path], known: Known = None) -> SourceReader:
+def read_sources(sources: Iterable[Path], known: Known = None, defer: bool = False) -> SourceReader:
     """Articles of all sources in order; a repeated id is reported and skipped. With
     ``known`` (id -> fingerprint of the indexed input), input that has not changed is
-    not parsed again but yielded as :class:`Unchanged`. The reader also tells how many
-    bytes it has read (:class:`SourceReader`)."""
-    return SourceReader(sources, known)
+    not parsed again but yielded as :class:`Unchanged`. With ``defer``, JSONL records
+    come as :class:`Unparsed`, for the caller to parse where it likes. The reader also
+    tells how many bytes it has read (:class:`SourceReader`)."""
+    return SourceReader(sources, known, defer)

@@ -35,7 +35,7 @@ from search.backends.local.storage import (
 from search.children import tied_to_this_process
 from search.indexing import BuildReport, Progress, no_progress
 from search.ingest.article import Article, Problem, Unchanged
-from search.ingest.sources import read_sources
+from search.ingest.sources import Unparsed, read_sources
 from search.lexicon.abbreviations import AbbreviationMiner
 from search.lexicon.accents import AccentCounter, AccentVocabulary
 from search.lexicon.suggestions import SuggestionCounter
@@ -261,7 +261,7 @@ def build_index(
         writer = index.writer(limitmb=memory_mb, **WRITER_OPTIONS)
         postings = PostingWriter(building, first_doc=0)
         build = _Build(BuildReport(), Digests())
-        build.add(writer, postings, progress(read_sources(sources)), workers, replace=False)
+        build.add(writer, postings, progress(read_sources(sources, defer=True)), workers, replace=False)
         if build.report.indexed == 0:
             writer.cancel()
             postings.cancel()
@@ -278,7 +278,7 @@ def _changed(items: Iterable[Any], seen: set[str], report: BuildReport) -> Itera
     """The new and changed articles (and problems) of ``items``; the ids of all the
     articles go into ``seen``, and the unchanged ones are counted."""
     for item in items:
-        if isinstance(item, (Article, Unchanged)):
+        if isinstance(item, (Article, Unchanged, Unparsed)):
             seen.add(item.id)
         if isinstance(item, Unchanged):
             report.unchanged += 1
@@ -334,7 +334,7 @@ def update_index(
             first_doc = reader.doc_count_all()
         writer = index.writer(limitmb=memory_mb, **WRITER_OPTIONS)
         postings = PostingWriter(building, first_doc)
-        items = _changed(progress(read_sources(sources, old.known)), seen, build.report)
+        items = _changed(progress(read_sources(sources, old.known, defer=True)), seen, build.report)
         build.add(writer, postings, items, workers, replace=True)
         _delete_vanished(
             writer, build, [doc_id for doc_id in old.known if doc_id not in seen] if seen else []

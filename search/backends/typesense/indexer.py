@@ -92,7 +92,7 @@ def _import_articles(
 
     def analysed_documents() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         compounds: list[str]
-        for item, compounds in segmented(progress(read_sources(sources)), workers):
+        for item, compounds in segmented(progress(read_sources(sources, defer=True)), workers):
             if isinstance(item, Problem):
                 report.problems.append(item)
                 continue
