@@ -24,8 +24,11 @@ _TONES = "\u0300\u0301\u0309\u0303\u0323"
 # most; the "new style" (hoà, khoẻ, thuỷ) puts the mark on the second vowel. In an
 # open syllable ending in oa/oe/uy we move the mark onto the first vowel. "qu" is a
 # consonant, so "quý" keeps its mark on the y.
+# The second vowel carries the tone and nothing else ("oặc" is not new style: its "ă"
+# has a breve too, and the syllable is closed).
+_MARKS = "\u0300-\u036f"
 _NEW_STYLE = re.compile(
-    r"(?<![qQ])([oOuU])([aAeEyY])([" + _TONES + r"])(?![^\W\d_])",
+    r"(?<![qQ])([oOuU])([aAeEyY])([" + _TONES + r"])(?![^\W\d_]|[" + _MARKS + r"])",
 )
 
 
@@ -43,9 +46,20 @@ def _normalize_word(word: str) -> str:
     return unicodedata.normalize("NFC", _NEW_STYLE.sub(_move_tone, decomposed))
 
 
-_WORD = re.compile(r"[^\W\d_]+")
 # Lone surrogates (e.g. "\ud800" escapes in a JSON export) are not text.
 _SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+# Where a new-style mark may be, found in NFC text without decomposing every word: the
+# end of a word in "o" and a toned a or e, or "u" and a toned y (not after q). Only the
+# words found go through :func:`_normalize_word`, which decides.
+_TONED_AE = "áàảãạéèẻẽẹ"
+_TONED_Y = "ýỳỷỹỵ"
+_MAYBE_NEW_STYLE = re.compile(
+    r"(?<![qQ])(?:[oO][" + _TONED_AE + _TONED_AE.upper() + r"]"
+    r"|[uU][" + _TONED_Y + _TONED_Y.upper() + r"])(?![^\W\d_])"
+)
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def normalize(text: str) -> str:
@@ -57,7 +71,15 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", _SURROGATES.sub("\ufffd", text)).translate(_LOOKALIKES)
     if text.isascii():
         return text
-    return _WORD.sub(lambda m: _normalize_word(m.group(0)), text)
+    pieces: list[str] = []
+    done = 0
+    for match in _MAYBE_NEW_STYLE.finditer(text):
+        start = match.start()
+        while start > done and _LETTER.match(text, start - 1):
+            start -= 1
+        pieces += [text[done:start], _normalize_word(text[start : match.end()])]
+        done = match.end()
+    return "".join(pieces) + text[done:] if pieces else text
 
 
 @lru_cache(maxsize=262144)
