@@ -92,9 +92,8 @@ class CompoundTokenizer(_SpanTokenizer):
     line up with the syllable fields."""
 
     def spans(self, text: str) -> Iterator[tuple[str, int, int, int]]:
-        for word in segment.segment(text):
-            if word.syllables > 1:
-                yield word.text.replace(" ", COMPOUND_JOINER), word.first_syllable, word.start, word.end
+        for text_, first_syllable, start, end in segment.compounds(text):
+            yield text_.replace(" ", COMPOUND_JOINER), first_syllable, start, end
 
 
 class FoldFilter(Filter):

@@ -29,11 +29,7 @@ Result = TypeVar("Result")
 
 def compounds_of(text: str) -> list[str]:
     """The multi-syllable words of ``text`` as written, joined: ["Liên_đoàn", ...]."""
-    return [
-        word.text.replace(" ", COMPOUND_JOINER)
-        for word in segment.segment(normalize(text))
-        if word.syllables > 1
-    ]
+    return [words.replace(" ", COMPOUND_JOINER) for words, *_ in segment.compounds(normalize(text))]
 
 
 def article_compounds(article: Article) -> list[str]:

@@ -4,6 +4,12 @@ pyvi's own ``ViTokenizer.tokenize`` returns a re-spaced string, which loses the
 offsets into the original text. We run its CRF model on our own token list
 instead, and apply the same rules pyvi uses to join syllables into words.
 Segmentation runs on the original capitalisation: pyvi's features read it.
+
+pyvi's model, feature templates and labels are used as they are, but the features are
+built by :mod:`search.analysis.crf_features` (memoised per distinct token, in the form
+python-crfsuite's tagger reads directly) instead of by pyvi's dict per token, and words
+are found by a regular expression over the codes of a line's tokens instead of token
+by token. tests/test_segment_identity.py checks both against pyvi's own path.
 """
 
 from __future__ import annotations
@@ -12,13 +18,42 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate
 from typing import Any
+
+from search.analysis.crf_features import (
+    LOWER,
+    NUMBER,
+    PUNCTUATION,
+    TITLE,
+    Features,
+    GramIds,
+    model_attributes,
+)
 
 # A syllable/number, or one non-space, non-word character (punctuation).
 TOKEN_PATTERN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+|[^\w\s]")
 # The same without punctuation: a punctuation character can never start a syllable, so
 # the syllables found are those of TOKEN_PATTERN.
 SYLLABLE_PATTERN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+")
+# Splitting on TOKEN_PATTERN alternates gaps (spaces, "_") and tokens.
+_SPLIT = re.compile(f"({TOKEN_PATTERN.pattern})")
+
+# A token's code is its kind (crf_features) then its label ("B_W" or "I_W"): 4
+# characters. pyvi joins a token labelled I_W to the previous one when neither is
+# punctuation nor starts with a digit, unless it is title case and the previous one is
+# not. So a word starts at a letter token (whatever its label) and takes the I_W letter
+# tokens after it: title case ones only until a lowercase one comes.
+_UNIT = 4
+_TITLE, _LOWER = re.escape(TITLE), re.escape(LOWER)
+_TITLE_JOINS, _LOWER_JOINS = f"(?:{_TITLE}I_W)", f"(?:{_LOWER}I_W)"
+_COMPOUND = f"{_TITLE}...(?:{_TITLE_JOINS}+{_LOWER_JOINS}*|{_LOWER_JOINS}+)|{_LOWER}...{_LOWER_JOINS}+"
+COMPOUND_CODES = re.compile(_COMPOUND)  # words of two syllables or more
+WORD_CODES = re.compile(f"{_COMPOUND}|[{_TITLE}{_LOWER}{re.escape(NUMBER)}]...")  # all words
+
+# A word as (text, first_syllable, start, end): its syllables' text joined by spaces,
+# its index among the text's syllables, and its span.
+Span = tuple[str, int, int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,77 +83,79 @@ def _tokenizer() -> Any:
     return ViTokenizer
 
 
-def load_model() -> None:
-    """Load pyvi's model now (about 1 s) rather than on first use."""
-    _tokenizer()
-
-
-def _is_punct(token: str) -> bool:
-    """A TOKEN_PATTERN token is punctuation when it is not a syllable or number: then it
-    is a single character that is not alphanumeric."""
-    return not token[0].isalnum()
-
-
-def _joins(prev: str, cur: str, label: str) -> bool:
-    """pyvi's own rule for gluing ``cur`` onto the word that ends with ``prev``."""
-    return (
-        label == "I_W"
-        and not _is_punct(cur)
-        and not _is_punct(prev)
-        and not cur[0].isdigit()
-        and not prev[0].isdigit()
-        and not (cur[0].istitle() and not prev[0].istitle())
-    )
-
-
-def _words_in_line(line: str, offset: int, syllable_index: int) -> tuple[list[Word], int]:
-    matches = list(TOKEN_PATTERN.finditer(line))
-    if not matches:
-        return [], syllable_index
-    tokens = [m.group(0) for m in matches]
+@cache
+def _features() -> Features:
+    """pyvi's feature templates, on its n-gram lists and its model's attributes."""
     vi = _tokenizer()
-    labels = vi.model.predict([vi.sent2features(tokens, False)])[0]
-    words: list[Word] = []
-    group: list[re.Match[str]] = []
-    first = syllable_index
+    return Features(GramIds(vi.bi_grams, vi.tri_grams), model_attributes(vi.model.tagger_))
 
-    def flush() -> None:
-        if group:
-            words.append(
-                Word(
-                    text=" ".join(m.group(0) for m in group),
-                    start=offset + group[0].start(),
-                    end=offset + group[-1].end(),
-                    first_syllable=first,
-                    syllables=len(group),
-                )
-            )
 
-    for i, match in enumerate(matches):
-        token = tokens[i]
-        if i and group and _joins(tokens[i - 1], token, labels[i]):
-            group.append(match)
-            syllable_index += 1
-            continue
-        flush()
-        group = []
-        if _is_punct(token):
-            continue
-        group = [match]
-        first = syllable_index
-        syllable_index += 1
-    flush()
-    return words, syllable_index
+def load_model() -> None:
+    """Load pyvi's model (and the features' tables) now, about 1 s, rather than on
+    first use."""
+    _features()
+
+
+def _codes(tokens: list[str]) -> str:
+    """The codes of a line's tokens: kind and CRF label of each."""
+    if not tokens:
+        return ""
+    features = _features()
+    items, kinds = features.items(features.lookup(tokens))
+    codes: list[str] = [""] * (2 * len(tokens))
+    codes[0::2] = kinds
+    codes[1::2] = _tokenizer().model.tagger_.tag(items)
+    return "".join(codes)
+
+
+def labels(tokens: list[str]) -> list[str]:
+    """The CRF label ("B_W" or "I_W") of each of ``tokens``, the TOKEN_PATTERN matches
+    of one line: what pyvi's ``model.predict([sent2features(tokens, False)])[0]`` gives."""
+    codes = _codes(tokens)
+    return [codes[i + 1 : i + _UNIT] for i in range(0, len(codes), _UNIT)]
+
+
+def _line_words(line: str, pattern: re.Pattern[str], offset: int, syllable: int) -> tuple[list[Span], int]:
+    """The words of ``line`` whose codes match ``pattern``, positioned in the text (the
+    line starts at ``offset``, its first syllable is the text's ``syllable``-th), and the
+    index of the syllable after the line."""
+    parts = _SPLIT.split(line)
+    tokens = parts[1::2]
+    bounds = list(accumulate(map(len, parts), initial=offset))  # token k: [2k + 1, 2k + 2]
+    codes = _codes(tokens)
+    words: list[Span] = []
+    seen = 0  # the first token of the last word found
+    for match in pattern.finditer(codes):
+        first, last = match.start() // _UNIT, match.end() // _UNIT
+        syllable += first - seen - codes.count(PUNCTUATION, seen * _UNIT, first * _UNIT)
+        seen = first
+        text = " ".join(tokens[first:last]) if last - first > 1 else tokens[first]
+        words.append((text, syllable, bounds[2 * first + 1], bounds[2 * last]))
+    syllable += len(tokens) - seen - codes.count(PUNCTUATION, seen * _UNIT)
+    return words, syllable
+
+
+def _words(text: str, pattern: re.Pattern[str]) -> Iterator[list[Span]]:
+    """The words of ``text`` whose codes match ``pattern``, a list per line."""
+    offset = syllable = 0
+    for line in text.split("\n"):
+        words, syllable = _line_words(line, pattern, offset, syllable)
+        yield words
+        offset += len(line) + 1
 
 
 def segment(text: str) -> Iterator[Word]:
     """Every word of ``text`` (already normalised), one line at a time."""
-    offset = 0
-    syllable_index = 0
-    for line in text.split("\n"):
-        words, syllable_index = _words_in_line(line, offset, syllable_index)
-        yield from words
-        offset += len(line) + 1
+    for words in _words(text, WORD_CODES):
+        for text_, syllable, start, end in words:
+            yield Word(text_, start, end, syllable, text_.count(" ") + 1)
+
+
+def compounds(text: str) -> list[Span]:
+    """The words of two syllables or more of ``text`` (already normalised), as ``(text,
+    first_syllable, start, end)``: those :func:`segment` yields, without a ``Word``
+    for each word."""
+    return [word for words in _words(text, COMPOUND_CODES) for word in words]
 
 
 def syllables(text: str) -> Iterator[re.Match[str]]:

@@ -1,0 +1,225 @@
+"""The fast segmenter gives pyvi's own labels and words, token for token.
+
+The reference is pyvi's path as segment.py used to run it: ``sent2features`` and
+``model.predict`` on our tokens, then pyvi's joining rule; and, on the lines that pyvi's
+own tokenizer splits into the same tokens, ``ViTokenizer.tokenize`` itself.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import string
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import pycrfsuite
+import pytest
+
+from search.analysis import segment
+from search.analysis.crf_features import Features, GramIds, model_attributes
+from search.analysis.segment import TOKEN_PATTERN
+from search.ingest.scraped import parse_scraped_page
+from search.text import normalize
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+CORPUS = Path("/work/shared/corpora/baomoi-35k.jsonl.gz")
+CORPUS_ARTICLES = 300
+WordTuple = tuple[str, int, int, int, int]  # text, start, end, first_syllable, syllables
+
+
+def _pyvi() -> Any:
+    return segment._tokenizer()
+
+
+def pyvi_labels(tokens: list[str]) -> list[str]:
+    """pyvi's labels for one line's tokens, by pyvi's own feature dicts and predict."""
+    vi = _pyvi()
+    return [str(label) for label in vi.model.predict([vi.sent2features(tokens, False)])[0]]
+
+
+def _joins(prev: str, cur: str, label: str) -> bool:
+    """pyvi's rule for gluing ``cur`` onto the word that ends with ``prev``."""
+    return (
+        label == "I_W"
+        and cur[0].isalnum()
+        and prev[0].isalnum()
+        and not cur[0].isdigit()
+        and not prev[0].isdigit()
+        and not (cur[0].istitle() and not prev[0].istitle())
+    )
+
+
+def pyvi_words(text: str) -> list[WordTuple]:
+    """The words the segmenter gave on pyvi's path, token by token."""
+    words: list[WordTuple] = []
+    offset = syllable = 0
+    for line in text.split("\n"):
+        matches = list(TOKEN_PATTERN.finditer(line))
+        labels = pyvi_labels([m.group(0) for m in matches]) if matches else []
+        group: list[Any] = []
+        for i, match in enumerate(matches):
+            if group and _joins(matches[i - 1].group(0), match.group(0), labels[i]):
+                group.append(match)
+            else:
+                _flush(words, group, offset, syllable)
+                syllable += len(group)
+                group = [match] if match.group(0)[0].isalnum() else []
+        _flush(words, group, offset, syllable)
+        syllable += len(group)
+        offset += len(line) + 1
+    return words
+
+
+def _flush(words: list[WordTuple], group: list[Any], offset: int, syllable: int) -> None:
+    if group:
+        text = " ".join(m.group(0) for m in group)
+        words.append((text, offset + group[0].start(), offset + group[-1].end(), syllable, len(group)))
+
+
+def fast_words(text: str) -> list[WordTuple]:
+    return [(w.text, w.start, w.end, w.first_syllable, w.syllables) for w in segment.segment(text)]
+
+
+def tokenized(line: str) -> str:
+    """``line`` as pyvi's ``tokenize`` writes it, from the fast segmenter's words."""
+    words = segment.segment(line)
+    word = next(words, None)
+    out: list[str] = []
+    for match in TOKEN_PATTERN.finditer(line):
+        if word is not None and match.start() >= word.end:
+            word = next(words, None)  # the next word, after any punctuation
+        if word is not None and match.start() == word.start:
+            out.append(word.text.replace(" ", "_"))
+        elif word is None or match.start() < word.start:
+            out.append(match.group(0))  # punctuation (other tokens are in words)
+    return " ".join(out)
+
+
+def comparable_with_tokenize(line: str) -> bool:
+    """pyvi's tokenizer splits ``line`` as we do, and its punctuation test (ASCII
+    punctuation) agrees with ours on every token."""
+    tokens = TOKEN_PATTERN.findall(line)
+    same_tokens = bool(tokens) and _pyvi().sylabelize(line)[1] == tokens
+    return same_tokens and all(t[0].isalnum() or t in string.punctuation for t in tokens)
+
+
+def assert_as_pyvi(text: str) -> int:
+    """The fast labels, words and compounds of ``text`` are pyvi's; returns how many
+    lines were also checked against ``ViTokenizer.tokenize``."""
+    checked = 0
+    for line in text.split("\n"):
+        tokens = TOKEN_PATTERN.findall(line)
+        assert segment.labels(tokens) == (pyvi_labels(tokens) if tokens else [])
+        if comparable_with_tokenize(line):
+            assert tokenized(line) == _pyvi().tokenize(line)
+            checked += 1
+    words = fast_words(text)
+    assert words == pyvi_words(text)
+    assert segment.compounds(text) == [(t, first, start, end) for t, start, end, first, n in words if n > 1]
+    return checked
+
+
+def seed_texts() -> Iterator[str]:
+    for path in sorted(SEEDS.glob("*.txt")):
+        article = parse_scraped_page(path.read_text(encoding="utf-8"), path.stem)
+        assert article is not None
+        yield normalize(f"{article.title}\n{article.body}")
+
+
+def test_seed_articles_segment_as_pyvi() -> None:
+    texts = list(seed_texts())
+    assert len(texts) == 5
+    assert sum(map(assert_as_pyvi, texts)) > 0
+
+
+def test_seed_items_are_pyvi_attributes_of_weight_one() -> None:
+    """Each item holds exactly the attributes of pyvi's dict that python-crfsuite gives
+    weight 1.0 and the model knows, in pyvi's order."""
+    vi = _pyvi()
+    known = model_attributes(vi.model.tagger_)
+    features = segment._features()
+    for text in seed_texts():
+        for line in text.split("\n"):
+            tokens = TOKEN_PATTERN.findall(line)
+            if not tokens:
+                continue
+            items, _ = features.items(features.lookup(tokens))
+            reference = pycrfsuite.ItemSequence(vi.sent2features(tokens, False)).items()
+            for item, attributes in zip(items, reference, strict=True):
+                assert all(value in (0.0, 1.0) for value in attributes.values())
+                expected = [a for a, value in attributes.items() if value == 1.0 and a.encode() in known]
+                assert [a.decode() for a in item] == expected
+
+
+@pytest.fixture(scope="module")
+def corpus_texts() -> list[str]:
+    if not CORPUS.exists():
+        pytest.skip(f"the baomoi corpus is not at {CORPUS}")
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
+        records = [json.loads(line) for line in islice(lines, CORPUS_ARTICLES)]
+    return [normalize(f"{r['title']}\n{r['text']}") for r in records]
+
+
+def test_corpus_articles_segment_as_pyvi(corpus_texts: list[str]) -> None:
+    assert len(corpus_texts) == CORPUS_ARTICLES
+    checked = sum(map(assert_as_pyvi, corpus_texts))
+    assert checked >= 50  # lines compared with pyvi's own tokenize, not a vacuous test
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "\n",
+        "\n\n\n",
+        "   \t  ",
+        "Hà Nội\n\nĐà Nẵng\n",
+        "...!?;:,.()[]",
+        "“” – … «»",
+        "1.000,5 và 2,5 tỷ đồng, 3.14 hay 1.2.3 hoặc 10,000.",
+        "Giá 1.000,5đ, tăng 12% so với năm 2019.",
+        "iPhone XS Max của Apple, COVID-19 và SARS-CoV-2",
+        "ĐẠI HỌC QUỐC GIA Hà Nội, đại học Quốc gia, Đại Học quốc gia",
+        "TP. HCM, TP.HCM và Tp. Hồ Chí Minh...",
+        "Liên_đoàn lao_động a_b _ __ ___",
+        "email@example.com http://example.com/a_b?c=1",
+        "Σ ΟΔΟΣ, İstanbul, ǅemal ǆ",
+        "½ ² ³ ١٢٣ 三 四",
+        "x",
+        "A",
+        "5",
+    ],
+)
+def test_edge_cases_segment_as_pyvi(text: str) -> None:
+    assert_as_pyvi(normalize(text))
+
+
+def test_very_long_lines_segment_as_pyvi() -> None:
+    body = " ".join(text.replace("\n", " ") for text in seed_texts())
+    assert len(TOKEN_PATTERN.findall(body)) > 3000
+    assert_as_pyvi(body)
+    assert_as_pyvi("a " * 5000 + "Hà Nội")
+    assert_as_pyvi("Việt Nam. " * 2000)
+
+
+def test_a_full_cache_empties_and_gives_the_same_labels() -> None:
+    vi = _pyvi()
+    features = Features(GramIds(vi.bi_grams, vi.tri_grams), model_attributes(vi.model.tagger_), cache_limit=7)
+    for text in seed_texts():
+        for line in text.split("\n"):
+            tokens = TOKEN_PATTERN.findall(line)
+            if tokens:
+                items, _ = features.items(features.lookup(tokens))
+                assert vi.model.tagger_.tag(items) == pyvi_labels(tokens)
+                assert len(features.cache) <= 7
+
+
+def test_compounds_are_the_multi_syllable_words() -> None:
+    text = normalize("Liên đoàn Lao động huyện Chương Mỹ.\nNgười lao động, học sinh và giáo viên")
+    assert segment.compounds(text) == [
+        (w.text, w.first_syllable, w.start, w.end) for w in segment.segment(text) if w.syllables > 1
+    ]
+    assert ("Liên đoàn", 0, 0, 9) in segment.compounds(text)
