@@ -72,3 +72,17 @@ def test_bound_is_a_date_not_only_a_year() -> None:
     assert infer_year(text, not_after=date(2024, 6, 1)) == 2023
     assert infer_year(text, not_after=date(2024, 6, 20)) == 2024
     assert infer_year("tháng 12/2026", not_after=BUILD) == 2026  # December begins on the bound
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("Hội nghị năm 2019. Tầm nhìn đến năm 2030.", 2019),
+        ("Theo Nghị định 15/2020/NĐ-CP-sửa-đổi-bổ-sung, năm 2018 đã qua.", 2018),
+        ("Năm học mới\n2021 - 2022 bắt đầu.", 2022),
+    ],
+)
+def test_only_the_text_around_years_is_read_and_it_decides_the_same(text: str, year: int) -> None:
+    padding = "Công đoàn huyện họp bàn việc chăm lo cho người lao động. " * 200
+    padded = f"{padding}{text}{padding}"
+    assert infer_year(text, not_after=BUILD) == infer_year(padded, not_after=BUILD) == year

@@ -119,7 +119,9 @@ def compound_analyzer() -> Any:
     return CompoundTokenizer() | LowercaseFilter() | FoldFilter()
 
 
-def syllable_texts(text: str) -> list[str]:
-    """Lowercased accented syllables of ``text``: the tokens of :func:`syllable_analyzer`,
-    without a Whoosh token per syllable (the indexer calls this on every article)."""
-    return [syllable.lower() for syllable in segment.SYLLABLE_PATTERN.findall(normalize(text))]
+def syllable_texts(text: str, normalized: bool = False) -> list[str]:
+    """Lowercased accented syllables of ``text`` (``normalized`` already, as an article's
+    text is): the tokens of :func:`syllable_analyzer`, without a Whoosh token per
+    syllable (the indexer calls this on every article)."""
+    found = segment.SYLLABLE_PATTERN.findall(text if normalized else normalize(text))
+    return list(map(str.lower, found))

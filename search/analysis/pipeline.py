@@ -33,7 +33,9 @@ def compounds_of(text: str) -> list[str]:
 
 
 def article_compounds(article: Article) -> list[str]:
-    return compounds_of(f"{article.title}\n{article.body}")
+    """:func:`compounds_of` an article's headline and text (normalised already)."""
+    text = f"{article.title}\n{article.body}"
+    return [words.replace(" ", COMPOUND_JOINER) for words, *_ in segment.compounds(text)]
 
 
 def default_workers() -> int:

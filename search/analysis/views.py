@@ -48,11 +48,11 @@ class Analysed:
     """The views of one article's text (see the module's docstring)."""
 
     def __init__(self, article: Article, compounds: Iterable[str]) -> None:
-        self.title = syllable_texts(article.title)
-        self.body = syllable_texts(article.body)
+        self.title = syllable_texts(article.title, normalized=True)
+        self.body = syllable_texts(article.body, normalized=True)
         self.words = [fold(c.lower()) for c in compounds]
-        self.title_folded = [fold(s) for s in self.title]
-        self.body_folded = [fold(s) for s in self.body]
+        self.title_folded = list(map(fold, self.title))
+        self.body_folded = list(map(fold, self.body))
         # no pair across the headline's end: a phrase never spans headline and text
         self.pairs = pairs_of(self.title_folded) + pairs_of(self.body_folded)
 

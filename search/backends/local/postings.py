@@ -51,10 +51,22 @@ def term_key(view: str, term: str) -> int:
     return int(_keys(view, [term])[0])
 
 
+_KEYS_REMEMBERED = 200_000  # terms of a view whose key a process keeps (text repeats its words)
+_known_keys: dict[str, dict[str, bytes]] = {}
+
+
+def _key_bytes(view: str, term: str) -> bytes:
+    known = _known_keys.setdefault(view, {})
+    if len(known) >= _KEYS_REMEMBERED:
+        known.clear()
+    digest = known[term] = hashlib.blake2b(f"{view}\x1f{term}".encode(), digest_size=8).digest()
+    return digest
+
+
 def _keys(view: str, terms: list[str]) -> np.ndarray:
     """The keys of many terms of one view (the one place a key is computed)."""
-    prefix = f"{view}\x1f"
-    digests = b"".join(hashlib.blake2b((prefix + t).encode(), digest_size=8).digest() for t in terms)
+    known = _known_keys.get(view, {})
+    digests = b"".join([known.get(t) or _key_bytes(view, t) for t in terms])
     return np.frombuffer(digests, dtype=_KEY)
 
 
