@@ -38,7 +38,10 @@ ALL_REQUIRED_UP_TO = 4  # syllables; longer queries need only some of their word
 MIN_MATCH_FRACTION = 0.3  # of a long query's non-filler words, at least this many match
 
 # Question words and function words: they make a sentence a question but name nothing
-# to find. Down-weighted in long queries, never dropped (lowercased syllables).
+# to find. In a long query that names something else they are left out (they neither
+# match, nor score, nor are marked: on the dev questions that changed nothing, and it
+# saves scoring the longest posting lists); a long query of nothing else scores them,
+# down-weighted (lowercased syllables).
 FILLER_WORDS = frozenset(
     {
         "gì",
@@ -234,9 +237,37 @@ def _exclusion(syllables: list[str]) -> Condition:
 def _filler_length(syllables: list[str], start: int) -> int:
     """How many syllables from ``start`` form a filler word (0 when none)."""
     for length in (3, 2, 1):
-        if " ".join(syllables[start : start + length]) in FILLER_WORDS:
+        if start + length <= len(syllables) and " ".join(syllables[start : start + length]) in FILLER_WORDS:
             return length
     return 0
+
+
+def _fillers(terms: list[str]) -> list[bool]:
+    """Which of a query's syllables are filler words (none in a short query)."""
+    found = [False] * len(terms)
+    if len(terms) <= ALL_REQUIRED_UP_TO:
+        return found
+    i = 0
+    while i < len(terms):
+        length = _filler_length(terms, i)
+        found[i : i + length] = [True] * length
+        i += max(length, 1)
+    return found
+
+
+def content_runs(terms: list[str]) -> list[list[str]]:
+    """The runs of a query's syllables between its filler words (the query itself when
+    it has none, or nothing but them)."""
+    fillers = _fillers(terms)
+    if all(fillers) or not any(fillers):
+        return [terms] if terms else []
+    runs: list[list[str]] = [[]]
+    for term, filler in zip(terms, fillers, strict=True):
+        if filler and runs[-1]:
+            runs.append([])
+        elif not filler:
+            runs[-1].append(term)
+    return [run for run in runs if run]
 
 
 def _clauses(
@@ -251,6 +282,8 @@ def _clauses(
     :mod:`search.query.corrections`) matches them too, scoring less."""
     alternatives = abbreviations.alternatives(terms) if terms else []
     long_query = len(terms) > ALL_REQUIRED_UP_TO
+    fillers = _fillers(terms)
+    leave_out_fillers = not all(fillers)
     clauses: list[Clause] = []
     i = 0
     while i < len(terms):
@@ -263,6 +296,9 @@ def _clauses(
             i = end
             continue
         filler = _filler_length(terms, i) if long_query else 0
+        if filler and leave_out_fillers:
+            i += filler
+            continue
         for syllable in terms[i : i + max(filler, 1)]:
             weight = FILLER_WEIGHT if filler else 1.0
             typed = [[_syllable(syllable, exact, weight)]]
@@ -362,9 +398,9 @@ def marks(
 ) -> Marks:
     """What snippets mark: the query's words, its phrases, other abbreviation forms, and
     the likeliest correction of its typos."""
-    sequences = [parsed.terms, *parsed.phrases]
+    sequences = [*content_runs(parsed.terms), *parsed.phrases]
     if typos:
-        sequences.append(corrected(parsed.terms, typos))
+        sequences += content_runs(corrected(parsed.terms, typos))
     sequences += [other for _start, _end, other in abbreviations.alternatives(parsed.terms)]
     return marks_for([fold(s) for s in sequence] for sequence in sequences if sequence)
 
