@@ -40,14 +40,17 @@ def neighbours(word: str, frequencies: Frequencies) -> tuple[int, list[tuple[int
     return counts[0], [(n, c) for n, c in zip(counts[1:], edits, strict=True) if n]
 
 
+PairFrequencies = Callable[[list[tuple[str, str]]], list[int]]  # documents of each folded pair
+
+
 def corrections(
     terms: list[str],
     neighbours_of: Callable[[str], tuple[int, list[tuple[int, str]]]],
-    pair_frequency: Callable[[str, str], int],
+    pair_frequencies: PairFrequencies,
 ) -> dict[str, list[str]]:
     """Query syllable -> the folded syllables it may have meant to type (absent when it
     needs none). ``neighbours_of`` is :func:`neighbours` (cached) for a folded syllable,
-    ``pair_frequency`` the documents in which two stand side by side: a neighbour that
+    ``pair_frequencies`` the documents in which two stand side by side: a neighbour that
     makes a known pair with the words around it ("cong doan", not "cong doanh") comes
     first. The words around are read as typed or as their own corrections, so two typos
     side by side are checked against the pairs the index holds ("sau rieng" for "sau
@@ -66,10 +69,10 @@ def corrections(
             continue
         before = readings[i - 1] if i > 0 else []
         after = readings[i + 1] if i + 1 < len(readings) else []
-        best = by_use(options, before, after, pair_frequency, MAX_CORRECTIONS)
-        if len(folded[i]) < MIN_LETTERS and not _in_pair(best[0], before, after, pair_frequency):
+        ranked = _ranked(options, before, after, pair_frequencies)[:MAX_CORRECTIONS]
+        if len(folded[i]) < MIN_LETTERS and not ranked[0][0][0]:  # no pair confirms it
             continue
-        found[term] = best
+        found[term] = [candidate for _use, candidate in ranked]
     return found
 
 
@@ -87,34 +90,41 @@ def _candidates(
     return [(n, c) for n, c in around if n >= wanted]
 
 
-def _in_pair(
-    word: str, before: list[str], after: list[str], pair_frequency: Callable[[str, str], int]
-) -> bool:
-    return any(pair_frequency(b, word) for b in before) or any(pair_frequency(word, a) for a in after)
+def _ranked(
+    candidates: list[tuple[int, str]],
+    before: list[str],
+    after: list[str],
+    pair_frequencies: PairFrequencies,
+) -> list[tuple[tuple[int, int], str]]:
+    """``candidates`` as ((pair documents, documents), syllable), best first: the pairs
+    they make with the words that may stand before and after them (one lookup for all),
+    then how much they are used; only those that make pairs when some do."""
+    before = [b for b in before if b]
+    after = [a for a in after if a]
+    pairs = [(b, c) for _n, c in candidates for b in before] + [(c, a) for _n, c in candidates for a in after]
+    known = dict(zip(pairs, pair_frequencies(pairs), strict=True)) if pairs else {}
+    scored = []
+    for n, candidate in candidates:
+        use = max((known[b, candidate] for b in before), default=0)
+        use += max((known[candidate, a] for a in after), default=0)
+        scored.append(((use, n), candidate))
+    scored.sort(reverse=True)
+    if scored and scored[0][0][0]:
+        scored = [item for item in scored if item[0][0]]
+    return scored
 
 
 def by_use(
     candidates: list[tuple[int, str]],
-    before: str | list[str],
-    after: str | list[str],
-    pair_frequency: Callable[[str, str], int],
+    before: str,
+    after: str,
+    pair_frequencies: PairFrequencies,
     limit: int,
 ) -> list[str]:
     """The best ``limit`` of ``candidates`` (documents, syllable) in the place between
-    ``before`` and ``after`` (a word, the words it may read as, or empty): those that
-    make pairs the index knows with them first, and only those when there are some;
-    then the most used."""
-    before_words = [before] if isinstance(before, str) else before
-    after_words = [after] if isinstance(after, str) else after
-    scored = []
-    for n, candidate in candidates:
-        pairs = max((pair_frequency(b, candidate) for b in before_words if b), default=0)
-        pairs += max((pair_frequency(candidate, a) for a in after_words if a), default=0)
-        scored.append(((pairs, n), candidate))
-    scored.sort(reverse=True)
-    if scored and scored[0][0][0]:
-        scored = [item for item in scored if item[0][0]]
-    return [candidate for _use, candidate in scored[:limit]]
+    ``before`` and ``after`` (either may be empty): those that make pairs the index
+    knows with them first, and only those when there are some; then the most used."""
+    return [candidate for _use, candidate in _ranked(candidates, [before], [after], pair_frequencies)[:limit]]
 
 
 def corrected(terms: list[str], found: Mapping[str, list[str]]) -> list[str]:

@@ -285,17 +285,18 @@ class LocalEngine:
         typed = keystrokes.convert(query_text, lambda syllable: store.frequency(fields.BODY, syllable) > 0)
         parsed = planner.parse(typed or query_text)
 
-        def pair_frequency(first: str, second: str) -> int:
-            return store.frequency(fields.PAIRS, f"{first}{COMPOUND_JOINER}{second}")
+        def pair_frequencies(pairs: list[tuple[str, str]]) -> list[int]:
+            return store.frequencies(fields.PAIRS, [f"{a}{COMPOUND_JOINER}{b}" for a, b in pairs])
 
-        typos = corrections.corrections(parsed.terms, opened.generation.neighbours, pair_frequency)
+        typos = corrections.corrections(parsed.terms, opened.generation.neighbours, pair_frequencies)
         completions = []
         if prefix and parsed.terms:
             last = fold(parsed.terms[-1])
             before = fold(parsed.terms[-2]) if len(parsed.terms) > 1 else ""
             found = [s for s in opened.accents.syllables_starting(last) if s != last]
             candidates = list(zip(store.frequencies(fields.BODY_FOLDED, found), found, strict=True))
-            completions = corrections.by_use(candidates, before, "", pair_frequency, planner.MAX_COMPLETIONS)
+            limit = planner.MAX_COMPLETIONS
+            completions = corrections.by_use(candidates, before, "", pair_frequencies, limit)
         plan = planner.plan(parsed, opened.abbreviations, typos, completions)
         scores, matched = opened.retriever.evaluate(opened.searcher, plan)
         return _Matched(parsed, scores, matched, typos, typed)
