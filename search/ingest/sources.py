@@ -44,7 +44,19 @@ class Unparsed:
 
 Item = Article | Problem | Unchanged | Unparsed
 Located = tuple[Item, str, int | None]
-Known = Mapping[str, str] | None
+
+
+class KnownInput:
+    """The fingerprints of the input an index holds (``--update``): by article id, and
+    the other way round, so that an unchanged JSONL line is known by its bytes alone,
+    before it is decoded (most lines of an update's sources are unchanged)."""
+
+    def __init__(self, by_id: Mapping[str, str]) -> None:
+        self.by_id = by_id
+        self.by_digest = {digest: doc_id for doc_id, digest in by_id.items()}
+
+
+Known = KnownInput | None
 # An article is a few kB; a multi-megabyte "article" is a dump or a mistake, and
 # segmenting it would stall the rebuild for minutes.
 MAX_ARTICLE_BYTES = 2 * 2**20
@@ -96,7 +108,7 @@ def read_text_page(path: Path, known: Known = None) -> Item:
     if isinstance(data, Problem):
         return data
     digest = fingerprint(data)
-    if known is not None and known.get(path.stem) == digest:
+    if known is not None and known.by_id.get(path.stem) == digest:
         return Unchanged(path.stem)
     text = _decode_text_file(path, data)
     if isinstance(text, Problem):
@@ -168,6 +180,11 @@ def _parsed(lines: Iterable[bytes], where: str, known: Known, defer: bool = Fals
         if len(raw) > MAX_ARTICLE_BYTES:
             yield Problem(where, number, _too_large(len(raw))), where, number
             continue
+        digest = fingerprint(raw.strip())
+        same = known.by_digest.get(digest) if known is not None else None
+        if same is not None:  # the very line the index holds (its bytes name its id)
+            yield Unchanged(same), where, number
+            continue
         try:
             record = json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
@@ -176,11 +193,7 @@ def _parsed(lines: Iterable[bytes], where: str, known: Known, defer: bool = Fals
         except json.JSONDecodeError as error:
             yield Problem(where, number, f"bad JSON ({error.msg})"), where, number
             continue
-        digest = fingerprint(raw.strip())
         doc_id = _record_id(record)
-        if known is not None and doc_id and known.get(doc_id) == digest:
-            yield Unchanged(doc_id), where, number
-            continue
         if defer and doc_id:
             yield Unparsed(doc_id, record, where, number, digest), where, number
             continue
@@ -263,11 +276,13 @@ class SourceReader(Iterator[Item]):
     """The items of :func:`read_sources`, and how far reading has come: ``position.bytes``
     of the sources that :meth:`total` could size, out of that total."""
 
-    def __init__(self, sources: Iterable[Path], known: Known = None, defer: bool = False) -> None:
+    def __init__(
+        self, sources: Iterable[Path], known: Mapping[str, str] | None = None, defer: bool = False
+    ) -> None:
         self.sources = list(sources)
         self.position = Position()
         self._sizes: list[int | None] | None = None
-        self._items = self._read(known, defer)
+        self._items = self._read(KnownInput(known) if known is not None else None, defer)
 
     def total(self) -> int | None:
         """Bytes of the sources that can be sized, None if none can. Ask before reading:
@@ -297,7 +312,9 @@ class SourceReader(Iterator[Item]):
                 yield item
 
 
-def read_sources(sources: Iterable[Path], known: Known = None, defer: bool = False) -> SourceReader:
+def read_sources(
+    sources: Iterable[Path], known: Mapping[str, str] | None = None, defer: bool = False
+) -> SourceReader:
     """Articles of all sources in order; a repeated id is reported and skipped. With
     ``known`` (id -> fingerprint of the indexed input), input that has not changed is
     not parsed again but yielded as :class:`Unchanged`. With ``defer``, JSONL records
