@@ -30,3 +30,5 @@ def test_content_runs_split_at_question_words() -> None:
     terms = parse("bệnh viện nào ở Hà Nội có bác sĩ giỏi").terms
     assert content_runs(terms) == [["bệnh", "viện"], ["ở", "hà", "nội"], ["bác", "sĩ", "giỏi"]]
     assert content_runs(parse("chương mỹ là gì").terms) == [["chương", "mỹ", "là", "gì"]]  # short: as typed
+    unaccented = parse("benh vien nao o Ha Noi co bac si gioi").terms
+    assert content_runs(unaccented) == [["benh", "vien"], ["o", "ha", "noi"], ["bac", "si", "gioi"]]

@@ -234,10 +234,19 @@ def _exclusion(syllables: list[str]) -> Condition:
     return Phrase(views, tuple(folded))
 
 
-def _filler_length(syllables: list[str], start: int) -> int:
+# The same typed without diacritics, for a query typed so ("la gi", "nhu the nao").
+FOLDED_FILLER_WORDS = frozenset(fold(word) for word in FILLER_WORDS)
+
+
+def _filler_words(syllables: list[str]) -> frozenset[str]:
+    """The filler words as a query writes them: accented, or not at all."""
+    return FILLER_WORDS if any(has_diacritics(s) for s in syllables) else FOLDED_FILLER_WORDS
+
+
+def _filler_length(syllables: list[str], start: int, words: frozenset[str] = FILLER_WORDS) -> int:
     """How many syllables from ``start`` form a filler word (0 when none)."""
     for length in (3, 2, 1):
-        if start + length <= len(syllables) and " ".join(syllables[start : start + length]) in FILLER_WORDS:
+        if start + length <= len(syllables) and " ".join(syllables[start : start + length]) in words:
             return length
     return 0
 
@@ -247,9 +256,10 @@ def _fillers(terms: list[str]) -> list[bool]:
     found = [False] * len(terms)
     if len(terms) <= ALL_REQUIRED_UP_TO:
         return found
+    words = _filler_words(terms)
     i = 0
     while i < len(terms):
-        length = _filler_length(terms, i)
+        length = _filler_length(terms, i, words)
         found[i : i + length] = [True] * length
         i += max(length, 1)
     return found
@@ -284,6 +294,7 @@ def _clauses(
     long_query = len(terms) > ALL_REQUIRED_UP_TO
     fillers = _fillers(terms)
     leave_out_fillers = not all(fillers)
+    words = _filler_words(terms)
     clauses: list[Clause] = []
     i = 0
     while i < len(terms):
@@ -295,7 +306,7 @@ def _clauses(
             clauses.append(Clause([as_typed, expanded]))
             i = end
             continue
-        filler = _filler_length(terms, i) if long_query else 0
+        filler = _filler_length(terms, i, words) if long_query else 0
         if filler and leave_out_fillers:
             i += filler
             continue
