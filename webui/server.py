@@ -22,6 +22,20 @@ from webui.routes import ENGINE_KEY
 
 WARM_UP_QUERY = "khởi động"
 THREADS = 4
+# What waitress accepts. Its defaults let 100 connections that send half a request (or
+# nothing) take every place, so that a reader waits 30 s and fails; idle connections cost
+# nothing here (poll, not select, which stops at 1,024), so many may wait, briefly. A
+# search request is a line and a few headers: larger ones get a 4xx.
+SERVER_OPTIONS = {
+    "threads": THREADS,
+    "ident": "vnsearch",
+    "connection_limit": 4000,
+    "asyncore_use_poll": True,
+    "channel_timeout": 20,  # seconds a connection may stay silent
+    "cleanup_interval": 5,
+    "max_request_header_size": 64 * 1024,  # request line and headers: 431 beyond
+    "max_request_body_size": 1024 * 1024,  # 413 beyond
+}
 LISTEN_BACKLOG = 1024
 RESTART_DELAY_S = 1.0
 PREPARE_EVERY_S = 0.5  # how often a server looks for a new generation (a file read)
@@ -77,7 +91,7 @@ def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 5000, workers: i
         serve_forked(app, host, port, workers)
         return
     keep_prepared(app)
-    server = create_server(app, host=host, port=port, threads=THREADS, ident="vnsearch")
+    server = create_server(app, host=host, port=port, **SERVER_OPTIONS)
     print(f"Serving on {address(host, server.effective_port)}", flush=True)
     try:
         server.run()
@@ -97,7 +111,7 @@ def _run_worker(app: Flask, listener: socket.socket) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     keep_prepared(app)
-    server = create_server(app, sockets=[listener], threads=THREADS, ident="vnsearch")
+    server = create_server(app, sockets=[listener], **SERVER_OPTIONS)
     server.run()
 
 
