@@ -27,6 +27,7 @@ from search import fields
 from search.analysis.analyzers import COMPOUND_JOINER
 from search.analysis.views import FOLDED, SOURCE_FIELD, has_phrase, phrase_pattern, quantised_all
 from search.backends.local.postings import PostingStore
+from search.config import posting_cache_bytes
 from search.query import matching, ranking
 from search.query.planner import Condition, Phrase, Plan, TermRef
 from search.text import fold
@@ -34,14 +35,13 @@ from search.text import fold
 # Document numbers (as np.intp: numpy converts any other index type on every use, which
 # made scattering a list into the scores 2-3 times slower), BM25 of the term in each.
 Postings = tuple[np.ndarray, np.ndarray]
-CACHE_BYTES = 192 * 2**20
 
 
 class PostingCache:
     """Posting lists as arrays, least recently used dropped past ``limit`` bytes."""
 
-    def __init__(self, limit: int = CACHE_BYTES) -> None:
-        self.limit = limit
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = posting_cache_bytes() if limit is None else limit
         self.size = 0
         self._items: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._lock = threading.Lock()
