@@ -11,6 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from search.backends.local.engine import LocalEngine
+from search.backends.typesense import engine as typesense_engine
+from search.backends.typesense.cluster import Cluster
 from search.backends.typesense.engine import TypesenseEngine
 from search.backends.typesense.indexer import build_collection
 from search.backends.typesense.settings import Settings
@@ -21,6 +23,7 @@ from search.results import SearchRequest
 from tests.interrupted import interrupted_after
 from tests.typesense_nodes import API_KEY, Node, cluster_for, free_port, running_nodes, wait_healthy
 from webui.app import create_app
+from webui.routes import ENGINE_KEY
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 CHUONG_MY = "000_883de19ce3b78452"
@@ -223,3 +226,18 @@ def test_three_node_cluster_keeps_answering_when_a_node_stops(tmp_path: Path) ->
             assert everywhere.search(SearchRequest(query="LĐLĐ")).total >= 2
         # the two that are left still form a majority: they elect a leader and stay healthy
         wait_healthy([second, third], timeout=60)
+
+
+def test_a_ranked_page_deeper_than_the_backend_ranks_is_a_400(
+    seeded_index: Path, seeded_cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(typesense_engine, "MAX_RANKED", 2)  # the seeds have 5 articles
+    app = create_app({"TESTING": True, "INDEX_DIR": seeded_index})
+    app.extensions[ENGINE_KEY] = TypesenseEngine(seeded_index, cluster=seeded_cluster)
+    client = app.test_client()
+    assert client.get("/api/search?q=&sort=date&page=3&per_page=2").status_code == 200
+    assert client.get("/api/search?q=c%C3%B4ng+%C4%91o%C3%A0n&per_page=2").status_code == 200
+    deep = client.get("/api/search?q=c%C3%B4ng+%C4%91o%C3%A0n&page=2&per_page=2")
+    assert deep.status_code == 400 and "sort=date" in deep.get_json()["error"]["message"]
+    by_date = client.get("/api/search?q=c%C3%B4ng+%C4%91o%C3%A0n&page=2&per_page=2&sort=date")
+    assert by_date.status_code == 200

@@ -40,6 +40,7 @@ from search.lexicon.suggestions import Suggestion, Suggestions
 from search.query import planner, ranking
 from search.results import (
     FACETS,
+    BadRequest,
     Document,
     FacetValues,
     Hit,
@@ -51,6 +52,7 @@ from search.results import (
 )
 
 CANDIDATES = 200  # documents scored per query (more when a deeper page is asked)
+MAX_RANKED = 1000  # the deepest result a ranked search reaches here (a 400 beyond it)
 MAX_TOKENS = 20
 TEXT_MATCH_SHARE = 0.0  # of the candidates, kept for Typesense's text match over ...
 TEXT_MATCH_TOKENS = 20  # ... this many of the query's rarest tokens (0.5 of 8: no better)
@@ -462,6 +464,11 @@ class TypesenseEngine:
         total = int(total_result["found"])
         first = (request.page - 1) * request.per_page
         if ranked:
+            if first < total and first + request.per_page > MAX_RANKED:
+                raise BadRequest(
+                    f"results beyond the first {MAX_RANKED} cannot be ranked on this backend: "
+                    "narrow the search, or sort by date (sort=date) to page through all of them"
+                )
             best = self._ranked(generation, query, filters, first + request.per_page, statistics, total)
             page: list[tuple[str, float | None]] = [(c.id, score) for c, score in best[first:]]
         else:
