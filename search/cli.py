@@ -116,6 +116,14 @@ def rebuild(sources: list[Path], index_dir: Path, show_progress: bool = True, up
     except (RebuildRunning, BackendUnavailable) as error:
         click.echo(f"Error: {error}", err=True)
         return 1
+    except OSError as error:  # a full disk, a read-only folder: the half-built generation is gone
+        reason = error.strerror or str(error)
+        click.echo(
+            f"Error: could not write the index in {index_dir}: {reason}; "
+            "the previous index, if any, is unchanged and keeps serving.",
+            err=True,
+        )
+        return 1
     for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
         click.echo(f"skipped {problem}", err=True)
     if report.skipped > MAX_PROBLEMS_SHOWN:

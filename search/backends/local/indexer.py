@@ -25,9 +25,9 @@ from search.backends.local.postings import (
     segment_names,
 )
 from search.backends.local.storage import (
+    building_generation,
     clone_generation,
     current_generation,
-    new_generation,
     publish,
     rebuild_lock,
     write_meta,
@@ -255,8 +255,11 @@ def build_index(
     """
     started = time.perf_counter()
     sources = list(sources)
-    with rebuild_lock(index_dir), tied_to_this_process():
-        building = new_generation(index_dir, _generation_name())
+    with (
+        rebuild_lock(index_dir),
+        tied_to_this_process(),
+        building_generation(index_dir, _generation_name()) as building,
+    ):
         index = whoosh_index.create_in(str(building), schema.build_schema())
         writer = index.writer(limitmb=memory_mb, **WRITER_OPTIONS)
         postings = PostingWriter(building, first_doc=0)
@@ -317,9 +320,12 @@ def update_index(
         previous is None or not schema.readable(previous) or not (previous / Digests.FILE_NAME).exists()
     ):  # nothing to compare with: a rebuild is the faster way
         return build_index(sources, index_dir, progress, memory_mb, workers)
-    with rebuild_lock(index_dir), tied_to_this_process():
+    with (
+        rebuild_lock(index_dir),
+        tied_to_this_process(),
+        building_generation(index_dir, _generation_name()) as building,
+    ):
         previous = current_generation(index_dir) or previous
-        building = new_generation(index_dir, _generation_name())
         clone_generation(previous, building)
         index = whoosh_index.open_dir(str(building))
         old = Digests.load(previous)

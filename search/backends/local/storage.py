@@ -90,6 +90,18 @@ def new_generation(index_dir: Path, name: str) -> Path:
     return path
 
 
+@contextmanager
+def building_generation(index_dir: Path, name: str) -> Iterator[Path]:
+    """:func:`new_generation`, removed again if the build fails (a full disk, say):
+    nothing half-written stays behind, and CURRENT never moved."""
+    path = new_generation(index_dir, name)
+    try:
+        yield path
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+
+
 def clone_generation(source: Path, target: Path) -> None:
     """Fill ``target`` with a copy of generation ``source`` for an update. Neither Whoosh
     nor the posting store rewrites a segment file, so those are hard-linked (instant, no
