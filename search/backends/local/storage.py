@@ -119,15 +119,38 @@ def clone_generation(source: Path, target: Path) -> None:
                 shutil.copy2(path, destination)
 
 
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _durable(folder: Path) -> None:
+    """Every file of ``folder`` and the folder itself on disk, not only in the page
+    cache: a power cut after this leaves them whole."""
+    for path in folder.iterdir():
+        if path.is_file():
+            _fsync(path)
+    _fsync(folder)
+
+
 def publish(index_dir: Path, building: Path) -> Path:
-    """Make a finished generation current, atomically; keep the previous one for
-    readers that still have it open, and delete older ones."""
+    """Make a finished generation current, atomically and durably (its files are on
+    disk before CURRENT names it, so a power cut leaves the old or the new generation
+    whole); keep the previous one for readers that still have it open, and delete
+    older ones."""
+    _durable(building)
     final = building.with_name(building.name.removesuffix(BUILDING_SUFFIX))
     building.rename(final)
+    _fsync(final.parent)
     previous = current_generation(index_dir)
     pointer = index_dir / f"{CURRENT}.tmp"
     pointer.write_text(final.name, encoding="utf-8")
+    _fsync(pointer)
     os.replace(pointer, index_dir / CURRENT)
+    _fsync(index_dir)
     keep = {final.name, previous.name if previous else ""}
     for old in (index_dir / GENERATIONS).iterdir():
         if old.name not in keep and not old.name.endswith(BUILDING_SUFFIX):
