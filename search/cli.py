@@ -184,6 +184,23 @@ def _print_readable(data: dict[str, Any]) -> None:
             click.echo(f"\n{name}: {values}{more}")
 
 
+@main.command("check")
+@index_option
+def check_command(index_dir: Path | None) -> None:
+    """Verify the index: the generation CURRENT names, each of its files' size and
+    checksum against what its build wrote. Exit status 0 when whole, 1 otherwise."""
+    from search.engine import check
+
+    folder = _index_dir(index_dir)
+    problems = check(folder)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        click.echo("Rebuild it with: vnsearch index (the previous sources)", err=True)
+        sys.exit(1)
+    click.echo(f"{folder}: the index is whole")
+
+
 @main.command("search")
 @click.argument("query")
 @click.option("--district", "districts", multiple=True, help="Only this district (repeatable).")

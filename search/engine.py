@@ -103,3 +103,15 @@ def rebuild(
     from search.backends.local.indexer import build_index, update_index
 
     return (update_index if update else build_index)(sources, index_dir, progress=progress)
+
+
+def check(index_dir: Path) -> list[str]:
+    """What is wrong with the local index in ``index_dir`` (every file read and
+    compared with what its build wrote); empty when it is whole. The Typesense backend
+    keeps no index files here: its cluster checks its own."""
+    if backend_name() == "typesense":
+        return []
+    from search.backends.local.integrity import check_index
+    from search.backends.local.storage import CURRENT, GENERATIONS
+
+    return check_index(index_dir, CURRENT, GENERATIONS)

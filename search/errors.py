@@ -17,6 +17,12 @@ class OtherVersion(NoIndex):
     reason = "other version"
 
 
+class DamagedIndex(NoIndex):
+    """The index's files are not those its build wrote (truncated, missing, changed)."""
+
+    reason = "damaged"
+
+
 class BackendUnavailable(NoIndex):
     """The configured backend cannot be reached or is misconfigured. A kind of
     :class:`NoIndex`: whoever reports a missing index reports this too."""

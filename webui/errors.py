@@ -27,6 +27,12 @@ UNAVAILABLE_TEXTS = {
         "Chỉ mục được tạo bởi một phiên bản khác của vnsearch. "
         "Người quản trị cần xây dựng lại bằng lệnh: vnsearch index",
     ),
+    "damaged": (
+        "the index's files are damaged; the operator should run: vnsearch check, then vnsearch index",
+        "Chỉ mục bị hỏng",
+        "Các tệp của chỉ mục tìm kiếm bị hỏng hoặc thiếu. "
+        "Người quản trị cần chạy lệnh: vnsearch check, rồi xây dựng lại bằng: vnsearch index",
+    ),
     "unreachable": (
         "the search cluster cannot be reached or is misconfigured; the operator should check it "
         "(the server's log says more)",

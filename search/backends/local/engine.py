@@ -25,11 +25,11 @@ from whoosh.searching import Searcher
 from search import fields, snippets
 from search.analysis import segment
 from search.analysis.analyzers import COMPOUND_JOINER
-from search.backends.local import schema
+from search.backends.local import integrity, schema
 from search.backends.local.retrieval import Retriever
 from search.backends.local.storage import current_generation, read_meta
 from search.cache import RecentResults
-from search.errors import NoIndex, OtherVersion
+from search.errors import DamagedIndex, NoIndex, OtherVersion
 from search.lexicon import suggestions
 from search.lexicon.abbreviations import Abbreviations
 from search.lexicon.accents import AccentVocabulary
@@ -149,6 +149,12 @@ class LocalEngine:
                 f"the index in {self.index_dir} was built by another version of vnsearch "
                 f"(schema {version}, this one reads {schema.SCHEMA_VERSION}); "
                 "rebuild it with: vnsearch index"
+            )
+        damaged = integrity.damage(path)
+        if damaged:
+            raise DamagedIndex(
+                f"the index in {self.index_dir} is damaged ({'; '.join(damaged[:3])}); "
+                "`vnsearch check` says more; rebuild it with: vnsearch index"
             )
         index = whoosh_index.open_dir(str(path))
         with index.searcher() as searcher:

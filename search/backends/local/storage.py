@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from search.backends.local.integrity import write_manifest
 from search.errors import RebuildRunning
 
 CURRENT = "CURRENT"
@@ -141,6 +142,7 @@ def publish(index_dir: Path, building: Path) -> Path:
     disk before CURRENT names it, so a power cut leaves the old or the new generation
     whole); keep the previous one for readers that still have it open, and delete
     older ones."""
+    write_manifest(building, current_generation(index_dir))
     _durable(building)
     final = building.with_name(building.name.removesuffix(BUILDING_SUFFIX))
     building.rename(final)
