@@ -158,8 +158,35 @@ def test_rebuild_swaps_the_alias_and_drops_older_collections(typesense_node: Nod
     second = cluster.resolve_alias()
     assert second != first
     assert engine.search(SearchRequest(query="")).total == 5  # the same engine follows
+
+    def built() -> set[str]:
+        return {c["name"] for c in cluster.client.collections.retrieve() if c["name"].startswith("swap-")}
+
+    def with_siblings(*names: str | None) -> set[str]:
+        return {f"{n}{suffix}" for n in names for suffix in ("", "-stats", "-docs")}
+
+    assert built() == with_siblings(first, second)  # the previous one stays for searches in flight
+    build_collection([SEEDS], cluster=cluster)
+    third = cluster.resolve_alias()
+    assert built() == with_siblings(second, third)
+
+
+def test_a_rebuild_drops_only_collections_it_made(typesense_node: Node, tmp_path: Path) -> None:
+    cluster = cluster_for([typesense_node], "mine")
+    other = cluster_for([typesense_node], "mine-staging")
+    build_collection([SEEDS], cluster=other)  # another alias whose name starts like ours
+    cluster.create_collection({"name": "mine-keepme", "fields": [{"name": "x", "type": "string"}]})
+    oldest = "mine-20000101T000000000000"  # named like our builds, but an alias points at it
+    cluster.create_collection({"name": oldest, "fields": [{"name": "x", "type": "string"}]})
+    cluster.client.aliases.upsert("pinned", {"collection_name": oldest})
+    for _ in range(3):
+        build_collection([SEEDS], cluster=cluster)
     names = {c["name"] for c in cluster.client.collections.retrieve()}
-    assert {n for n in names if n.startswith("swap-")} == {second, f"{second}-stats", f"{second}-docs"}
+    assert {"mine-keepme", oldest, other.resolve_alias()} <= names
+    assert (
+        other.resolve_alias() is not None
+        and TypesenseEngine(cluster=other).search(SearchRequest()).total == 5
+    )
 
 
 def test_a_rebuild_that_fails_half_way_keeps_the_old_collection(typesense_node: Node, tmp_path: Path) -> None:

@@ -67,12 +67,21 @@ class Cluster:
     def point_alias(self, name: str) -> None:
         self._call(lambda: self.client.aliases.upsert(self.alias, {"collection_name": name}))
 
-    def drop_older(self, current: str) -> list[str]:
-        """Drop this alias's collections other than ``current`` (and its statistics)."""
-        keep = {current, records.stats_collection(current), records.content_collection(current)}
-        prefix = f"{self.alias}-"
+    def drop_older(self, current: str, previous: str | None) -> list[str]:
+        """Drop this alias's own builds older than ``previous`` (the collection readers
+        had until now, kept for the searches still running on it): only collections
+        named as :func:`records.build_name` names them for this alias, never one an
+        alias points to, never a newer one (another rebuild's, still importing)."""
+        aliases = self._call(lambda: self.client.aliases.retrieve())["aliases"]
+        aliased = {alias["collection_name"] for alias in aliases}
+        oldest_kept = previous if previous and records.build_of(previous, self.alias) else current
         names = [c["name"] for c in self._call(lambda: self.client.collections.retrieve())]
-        dropped = [n for n in names if n.startswith(prefix) and n not in keep]
+        dropped = []
+        for name in names:
+            build = records.build_of(name, self.alias)
+            if build is None or build in aliased or build >= oldest_kept:
+                continue
+            dropped.append(name)
         for name in dropped:
             self.drop_collection(name)
         return dropped

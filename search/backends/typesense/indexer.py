@@ -157,7 +157,7 @@ def build_collection(
     started = time.perf_counter()
     cluster = cluster or Cluster.from_environment()
     sources = list(sources)
-    name = f"{cluster.alias}-{datetime.now().strftime('%Y%m%dT%H%M%S%f')}"
+    name = records.build_name(cluster.alias, datetime.now())
     report = BuildReport()
     cluster.create_collection(records.schema(name))
     try:
@@ -174,8 +174,9 @@ def build_collection(
             report.seconds = time.perf_counter() - started
             return report
         raise
+    previous = cluster.resolve_alias()
     cluster.point_alias(name)
-    cluster.drop_older(name)
+    cluster.drop_older(name, previous)
     report.seconds = time.perf_counter() - started
     report.generation = Path(f"typesense:{name}")
     return report

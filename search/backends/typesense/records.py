@@ -16,6 +16,7 @@ the display fields are stored in a second collection, looked up by id.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from search import fields
@@ -56,6 +57,22 @@ def accented_token(syllable: str) -> str:
 
 
 SORT_ID = "sort_id"  # the id again: Typesense cannot sort by ``id`` itself
+
+
+_BUILD_STAMP = "%Y%m%dT%H%M%S%f"
+
+
+def build_name(alias: str, when: datetime) -> str:
+    """The collection one rebuild for ``alias`` makes ("vnsearch-20261202T025500123456");
+    its statistics and content collections add a suffix. The stamp sorts as time does."""
+    return f"{alias}-{when.strftime(_BUILD_STAMP)}"
+
+
+def build_of(collection: str, alias: str) -> str | None:
+    """The rebuild (its main collection's name) that made ``collection`` for ``alias``,
+    or None when no rebuild for this alias made it ("vnsearch-keepme")."""
+    match = re.fullmatch(rf"({re.escape(alias)}-\d{{8}}T\d{{12}})(?:-stats|-docs)?", collection)
+    return match.group(1) if match else None
 
 
 def stats_collection(name: str) -> str:
