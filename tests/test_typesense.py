@@ -4,6 +4,7 @@ atomic rebuilds through an alias, and a 3-node Raft cluster that loses a node.""
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -268,3 +269,44 @@ def test_a_ranked_page_deeper_than_the_backend_ranks_is_a_400(
     assert deep.status_code == 400 and "sort=date" in deep.get_json()["error"]["message"]
     by_date = client.get("/api/search?q=c%C3%B4ng+%C4%91o%C3%A0n&page=2&per_page=2&sort=date")
     assert by_date.status_code == 200
+
+
+def test_searches_in_a_loop_through_rebuilds_and_swaps_never_fail(typesense_node: Node) -> None:
+    cluster = cluster_for([typesense_node], "looping")
+    build_collection([SEEDS], cluster=cluster)
+    engine = TypesenseEngine(cluster=cluster)
+    errors: list[BaseException] = []
+    answered = 0
+    done = threading.Event()
+
+    def search_in_a_loop() -> None:
+        nonlocal answered
+        queries = ["chuong my", "công đoàn", "phu xuyen", ""]
+        while not done.is_set():
+            try:
+                engine.search(SearchRequest(query=queries[answered % len(queries)], page=1 + answered % 2))
+                answered += 1
+            except BaseException as error:  # any failure counts
+                errors.append(error)
+
+    searcher = threading.Thread(target=search_in_a_loop)
+    searcher.start()
+    try:
+        for _ in range(3):
+            build_collection([SEEDS], cluster=cluster)
+    finally:
+        done.set()
+        searcher.join(30)
+    assert not errors and answered > 10
+
+
+def test_a_search_that_started_before_a_swap_finishes_on_the_previous_collection(
+    typesense_node: Node,
+) -> None:
+    cluster = cluster_for([typesense_node], "inflight")
+    build_collection([SEEDS], cluster=cluster)
+    engine = TypesenseEngine(cluster=cluster)
+    started_on = engine._generation()  # what a search in flight holds
+    build_collection([SEEDS], cluster=cluster)
+    assert cluster.resolve_alias() != started_on.name
+    assert engine._search(started_on, SearchRequest(query="chuong my")).total == 1
