@@ -19,7 +19,7 @@ from search.backends.typesense.indexer import build_collection
 from search.backends.typesense.settings import Settings
 from search.cli import main
 from search.engine import open_engine
-from search.errors import BackendUnavailable, NoIndex
+from search.errors import BackendUnavailable, NoIndex, RebuildRunning
 from search.results import SearchRequest
 from tests.interrupted import interrupted_after
 from tests.typesense_nodes import API_KEY, Node, cluster_for, free_port, running_nodes, wait_healthy
@@ -310,3 +310,19 @@ def test_a_search_that_started_before_a_swap_finishes_on_the_previous_collection
     build_collection([SEEDS], cluster=cluster)
     assert cluster.resolve_alias() != started_on.name
     assert engine._search(started_on, SearchRequest(query="chuong my")).total == 1
+
+
+def test_a_second_rebuild_while_one_runs_is_refused_and_a_dead_ones_lock_expires(
+    typesense_node: Node,
+) -> None:
+    cluster = cluster_for([typesense_node], "locked")
+    build_collection([SEEDS], cluster=cluster)
+    before = cluster.resolve_alias()
+    with cluster.rebuild_lock():  # a rebuild running elsewhere
+        with pytest.raises(RebuildRunning, match="another rebuild"):
+            build_collection([SEEDS], cluster=cluster)
+        assert cluster.resolve_alias() == before
+        with cluster_for([typesense_node], "locked").rebuild_lock(expiry_s=0):  # its builder died
+            pass
+    build_collection([SEEDS], cluster=cluster)  # the lock is free again
+    assert cluster.resolve_alias() != before

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from search.backends.typesense import records
 from search.backends.typesense.settings import Settings
-from search.errors import BackendUnavailable
+from search.errors import BackendUnavailable, RebuildRunning
 
 T = TypeVar("T")
+LOCK_EXPIRY_S = 6 * 3600  # a rebuild of 185k articles takes about 15 minutes
 
 
 class Cluster:
@@ -41,6 +43,34 @@ class Cluster:
         except (requests.RequestException, exceptions.TypesenseClientError, OSError) as error:
             nodes = ", ".join(self.settings.nodes)
             raise BackendUnavailable(f"the Typesense cluster does not answer ({nodes}): {error}") from error
+
+    # -- the rebuild lock ------------------------------------------------------------------
+    @contextlib.contextmanager
+    def rebuild_lock(self, expiry_s: float = LOCK_EXPIRY_S) -> Iterator[None]:
+        """Hold this alias's rebuild lock, or raise :class:`RebuildRunning` at once. The
+        lock is a small collection (creating one that exists fails, on every node), so
+        any machine's rebuild sees it; one older than ``expiry_s`` belonged to a builder
+        that died, and is taken over."""
+        from typesense.exceptions import ObjectAlreadyExists
+
+        name = f"{self.alias}.rebuild-lock"  # never a name a rebuild drops (records.build_of)
+        schema = {"name": name, "fields": [{"name": "holder", "type": "string"}]}
+        try:
+            self.create_collection(schema)
+        except ObjectAlreadyExists:
+            since = float(self._call(lambda: self.client.collections[name].retrieve())["created_at"])
+            if time.time() - since < expiry_s:
+                raise RebuildRunning(
+                    f"another rebuild of the Typesense alias {self.alias!r} is running "
+                    f"(since {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(since))}); "
+                    "wait for it to finish"
+                ) from None
+            self.drop_collection(name)  # its builder died: take it over
+            self.create_collection(schema)
+        try:
+            yield
+        finally:
+            self.drop_collection(name)
 
     # -- collections and the alias -------------------------------------------------------
     def create_collection(self, schema: dict[str, Any]) -> None:

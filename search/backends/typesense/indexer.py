@@ -157,6 +157,14 @@ def build_collection(
     started = time.perf_counter()
     cluster = cluster or Cluster.from_environment()
     sources = list(sources)
+    with cluster.rebuild_lock():
+        return _build(cluster, sources, progress, workers, started)
+
+
+def _build(
+    cluster: Cluster, sources: list[Path], progress: Progress, workers: int, started: float
+) -> BuildReport:
+    """:func:`build_collection`'s work, under the alias's rebuild lock."""
     name = records.build_name(cluster.alias, datetime.now())
     report = BuildReport()
     cluster.create_collection(records.schema(name))
