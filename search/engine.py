@@ -111,7 +111,6 @@ def check(index_dir: Path) -> list[str]:
     keeps no index files here: its cluster checks its own."""
     if backend_name() == "typesense":
         return []
-    from search.backends.local.integrity import check_index
-    from search.backends.local.storage import CURRENT, GENERATIONS
+    from search.backends.local.storage import check_index
 
-    return check_index(index_dir, CURRENT, GENERATIONS)
+    return check_index(index_dir)

@@ -27,15 +27,15 @@ BATCH = 256
 Result = TypeVar("Result")
 
 
-def compounds_of(text: str) -> list[str]:
-    """The multi-syllable words of ``text`` as written, joined: ["Liên_đoàn", ...]."""
-    return [words.replace(" ", COMPOUND_JOINER) for words, *_ in segment.compounds(normalize(text))]
+def compounds_of(text: str, normalized: bool = False) -> list[str]:
+    """The multi-syllable words of ``text`` (``normalized`` already, as an article's text
+    is) as written, joined: ["Liên_đoàn", ...]."""
+    found = segment.compounds(text if normalized else normalize(text))
+    return [words.replace(" ", COMPOUND_JOINER) for words, *_ in found]
 
 
 def article_compounds(article: Article) -> list[str]:
-    """:func:`compounds_of` an article's headline and text (normalised already)."""
-    text = f"{article.title}\n{article.body}"
-    return [words.replace(" ", COMPOUND_JOINER) for words, *_ in segment.compounds(text)]
+    return compounds_of(f"{article.title}\n{article.body}", normalized=True)
 
 
 def default_workers() -> int:

@@ -243,7 +243,7 @@ def _filler_words(syllables: list[str]) -> frozenset[str]:
     return FILLER_WORDS if any(has_diacritics(s) for s in syllables) else FOLDED_FILLER_WORDS
 
 
-def _filler_length(syllables: list[str], start: int, words: frozenset[str] = FILLER_WORDS) -> int:
+def _filler_length(syllables: list[str], start: int, words: frozenset[str]) -> int:
     """How many syllables from ``start`` form a filler word (0 when none)."""
     for length in (3, 2, 1):
         if start + length <= len(syllables) and " ".join(syllables[start : start + length]) in words:
@@ -251,17 +251,27 @@ def _filler_length(syllables: list[str], start: int, words: frozenset[str] = FIL
     return 0
 
 
-def _fillers(terms: list[str]) -> list[bool]:
-    """Which of a query's syllables are filler words (none in a short query)."""
-    found = [False] * len(terms)
+def _filler_spans(terms: list[str]) -> dict[int, int]:
+    """Where a query's filler words start, and how many syllables each has (none in a
+    short query)."""
+    spans: dict[int, int] = {}
     if len(terms) <= ALL_REQUIRED_UP_TO:
-        return found
+        return spans
     words = _filler_words(terms)
     i = 0
     while i < len(terms):
         length = _filler_length(terms, i, words)
-        found[i : i + length] = [True] * length
+        if length:
+            spans[i] = length
         i += max(length, 1)
+    return spans
+
+
+def _fillers(terms: list[str]) -> list[bool]:
+    """Which of a query's syllables are filler words (none in a short query)."""
+    found = [False] * len(terms)
+    for start, length in _filler_spans(terms).items():
+        found[start : start + length] = [True] * length
     return found
 
 
@@ -291,10 +301,8 @@ def _clauses(
     form) becomes one clause that matches either form; a syllable with corrections (see
     :mod:`search.query.corrections`) matches them too, scoring less."""
     alternatives = abbreviations.alternatives(terms) if terms else []
-    long_query = len(terms) > ALL_REQUIRED_UP_TO
-    fillers = _fillers(terms)
-    leave_out_fillers = not all(fillers)
-    words = _filler_words(terms)
+    filler_spans = _filler_spans(terms)
+    leave_out_fillers = sum(filler_spans.values()) < len(terms)
     clauses: list[Clause] = []
     i = 0
     while i < len(terms):
@@ -306,7 +314,7 @@ def _clauses(
             clauses.append(Clause([as_typed, expanded]))
             i = end
             continue
-        filler = _filler_length(terms, i, words) if long_query else 0
+        filler = filler_spans.get(i, 0)
         if filler and leave_out_fillers:
             i += filler
             continue

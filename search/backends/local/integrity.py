@@ -77,17 +77,3 @@ def damage(folder: Path, checksums: bool = False) -> list[str]:
         elif checksums and _checksum(path) != entry.get("blake2b"):
             found.append(f"{name} does not have the bytes that were written (checksum differs)")
     return found
-
-
-def check_index(index_dir: Path, current: str, generations: str) -> list[str]:
-    """What is wrong with the index folder ``index_dir`` as readers would open it: its
-    CURRENT pointer (file name ``current``, naming a folder under ``generations``), and
-    every byte of that generation. Empty when it is whole."""
-    try:
-        name = (index_dir / current).read_text(encoding="utf-8").strip()
-    except OSError:
-        return [f"no index in {index_dir} ({current} is missing); build one with: vnsearch index"]
-    folder = index_dir / generations / name
-    if not name or not folder.is_dir():
-        return [f"{current} names {name!r}, which is not in {index_dir / generations}"]
-    return [f"{folder.name}: {line}" for line in damage(folder, checksums=True)]

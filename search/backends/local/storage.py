@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from search.backends.local.integrity import write_manifest
+from search.backends.local.integrity import damage, write_manifest
 from search.errors import RebuildRunning
 
 CURRENT = "CURRENT"
@@ -42,6 +42,19 @@ def current_generation(index_dir: Path) -> Path | None:
         return None
     path = index_dir / GENERATIONS / name
     return path if name and path.is_dir() else None
+
+
+def check_index(index_dir: Path) -> list[str]:
+    """What is wrong with the index folder as readers would open it: its CURRENT
+    pointer, and every byte of the generation it names. Empty when it is whole."""
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except OSError:
+        return [f"no index in {index_dir} ({CURRENT} is missing); build one with: vnsearch index"]
+    folder = index_dir / GENERATIONS / name
+    if not name or not folder.is_dir():
+        return [f"{CURRENT} names {name!r}, which is not in {index_dir / GENERATIONS}"]
+    return [f"{folder.name}: {line}" for line in damage(folder, checksums=True)]
 
 
 def read_meta(generation: Path) -> dict[str, Any]:
