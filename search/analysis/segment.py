@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
-from typing import Any
 
+from search.analysis import pyvi_model
 from search.analysis.crf_features import (
     LOWER,
     NUMBER,
@@ -30,6 +30,7 @@ from search.analysis.crf_features import (
     GramIds,
     model_attributes,
 )
+from search.analysis.pyvi_model import PyviModel
 
 # A syllable/number, or one non-space, non-word character (punctuation).
 TOKEN_PATTERN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+|[^\w\s]")
@@ -68,31 +69,20 @@ class Word:
 
 
 @cache
-def _tokenizer() -> Any:
-    """pyvi's tokenizer class; imported lazily because loading its model takes ~1 s.
-
-    Unpickling pyvi's model writes it to a temporary file (``/tmp/model*.crfsuite``, 620
-    KB) that is removed only when the model is garbage-collected, which never happens
-    in a process that ends with ``os._exit`` or a signal: every rebuild and server left
-    some behind. The tagger reads the file when it opens, so it is removed then."""
-    from pyvi.ViTokenizer import ViTokenizer
-
-    model = ViTokenizer.model
-    model.tagger_  # noqa: B018 (opens the tagger, which reads the model file)
-    model.modelfile.cleanup()
-    return ViTokenizer
+def _model() -> PyviModel:
+    """pyvi's model, loaded on first use (about 0.15 s)."""
+    return pyvi_model.load()
 
 
 @cache
 def _features() -> Features:
     """pyvi's feature templates, on its n-gram lists and its model's attributes."""
-    vi = _tokenizer()
-    return Features(GramIds(vi.bi_grams, vi.tri_grams), model_attributes(vi.model.tagger_))
+    model = _model()
+    return Features(GramIds(model.bi_grams, model.tri_grams), model_attributes(model.tagger))
 
 
 def load_model() -> None:
-    """Load pyvi's model (and the features' tables) now, about 1 s, rather than on
-    first use."""
+    """Load pyvi's model (and the features' tables) now rather than on first use."""
     _features()
 
 
@@ -104,7 +94,7 @@ def _codes(tokens: list[str]) -> str:
     items, kinds = features.items(features.lookup(tokens))
     codes: list[str] = [""] * (2 * len(tokens))
     codes[0::2] = kinds
-    codes[1::2] = _tokenizer().model.tagger_.tag(items)
+    codes[1::2] = _model().tagger.tag(items)
     return "".join(codes)
 
 
