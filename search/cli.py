@@ -135,6 +135,8 @@ def rebuild(sources: list[Path], index_dir: Path, show_progress: bool = True, up
         )
         return 1
     changes = f"{report.unchanged} unchanged, {report.deleted} deleted, " if update else ""
+    if report.collisions:
+        click.echo(f"{report.collisions} terms shared a hash key with another and were kept apart", err=True)
     click.echo(
         f"Indexed {report.indexed} documents, {changes}skipped {report.skipped}, "
         f"{report.abbreviations} abbreviations learned, in {report.seconds:.1f} s "

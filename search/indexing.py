@@ -28,6 +28,7 @@ class BuildReport:
     seconds: float = 0.0
     generation: Path | None = None  # where the new index is (a Typesense collection: its name)
     abbreviations: int = 0
+    collisions: int = 0  # terms whose hash key another term had, kept apart (local backend)
 
     @property
     def skipped(self) -> int:

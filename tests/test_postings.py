@@ -3,6 +3,7 @@ segments of successive updates and phrases checked in the stored text."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from search.analysis.views import VIEWS, Analysed
 from search.backends.local import postings, schema
 from search.backends.local.engine import LocalEngine
 from search.backends.local.indexer import build_index, update_index
-from search.backends.local.postings import PostingStore, PostingWriter, document_terms
+from search.backends.local.postings import DocumentTerms, PostingStore, PostingWriter, document_terms
 from search.backends.local.storage import current_generation, read_meta, write_meta
 from search.cli import main
 from search.errors import NoIndex
@@ -123,3 +124,59 @@ def test_term_keys_are_per_view() -> None:
     assert postings.term_key(fields.BODY, "công") != postings.term_key(fields.TITLE, "công")
     keys = document_terms(Analysed(_article("x", "Công", "công"), [])).keys
     assert len(np.unique(keys)) == len(keys)
+
+
+def _crafted(*terms: tuple[int, int]) -> DocumentTerms:
+    """A document's postings made of given (key, check) terms, once each."""
+    keys, checks = zip(*terms, strict=True)
+    return DocumentTerms(
+        np.array(keys, dtype=np.uint64),
+        np.array(checks, dtype=np.uint32),
+        np.ones(len(terms), dtype=np.uint16),
+        (1,) * len(VIEWS),
+    )
+
+
+@pytest.mark.parametrize("offset", [1, -1])  # the other term's check sorts after or before
+def test_terms_that_share_a_key_keep_their_own_postings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offset: int
+) -> None:
+    """A term whose 64-bit key another term also has is kept apart by its check: at
+    build, in a lookup, and through a compaction; the collision is counted."""
+    monkeypatch.setattr(postings, "_FLUSH_AT", 2)  # postings go through partition files
+    key, check = postings.term_key(fields.BODY, "công")
+    other = check + offset
+    writer = PostingWriter(tmp_path, first_doc=0)
+    writer.add(_crafted((key, other)))  # 0: only the other term
+    writer.add(_crafted((key, check)))  # 1: "công"
+    writer.add(_crafted((key, other), (key, check)))  # 2: both
+    writer.add(_crafted((key + 1, check)))  # 3: a neighbouring key
+    name = writer.finish()
+    assert writer.collisions == 1
+    assert json.loads((tmp_path / f"{name}.json").read_text())["collisions"] == 1
+    store = PostingStore(tmp_path, size=4)
+    assert store.read(fields.BODY, "công")[0].tolist() == [1, 2]
+    assert store.frequencies(fields.BODY, ["công", "đoàn"]) == [2, 0]
+    segment = postings._Segment(tmp_path, name)
+    found = segment.read(key, other)
+    assert found is not None and found[0].tolist() == [0, 2]
+    assert segment.read(key, check + 2 * offset) is None  # the key alone finds nothing
+
+    postings.merge_segments(tmp_path, np.array([True, False, True, True]))  # doc 1 deleted
+    store = PostingStore(tmp_path, size=3)
+    assert store.read(fields.BODY, "công")[0].tolist() == [1]
+    (merged,) = postings.segment_names(tmp_path)
+    found = postings._Segment(tmp_path, merged).read(key, other)
+    assert found is not None and found[0].tolist() == [0, 1]
+    assert json.loads((tmp_path / f"{merged}.json").read_text())["collisions"] == 1
+
+
+def test_a_real_index_has_no_collisions_and_checks_aligned_with_keys(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    build_index([Path(__file__).resolve().parent.parent / "seeds"], index_dir, workers=1)
+    generation = current_generation(index_dir)
+    (name,) = postings.segment_names(generation)
+    keys = np.load(generation / f"{name}.keys.npy")
+    checks = np.load(generation / f"{name}.checks.npy")
+    assert len(keys) == len(checks) > 1000
+    assert json.loads((generation / f"{name}.json").read_text())["collisions"] == 0

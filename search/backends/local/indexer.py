@@ -20,6 +20,7 @@ from search.backends.local import schema
 from search.backends.local.postings import (
     DocumentTerms,
     PostingWriter,
+    collisions,
     document_terms,
     merge_segments,
     segment_names,
@@ -158,6 +159,7 @@ def _finish(
     vocabulary.save(building)
     build.digests.save(building)
     report.abbreviations = len(abbreviations)
+    report.collisions = collisions(building)
     report.seconds = time.perf_counter() - started
     write_meta(
         building,
@@ -171,6 +173,7 @@ def _finish(
             "deleted": report.deleted,
             "skipped": report.skipped,
             "abbreviations": report.abbreviations,
+            "collisions": report.collisions,
             "seconds": round(report.seconds, 2),
         },
     )

@@ -13,11 +13,19 @@ Whoosh numbers them (a full build adds documents in order with one writer; an up
 appends a segment and never merges). Files of segment ``NAME``::
 
     NAME.keys.npy    uint64, sorted: a hash of (view, term) for every term
+    NAME.checks.npy  uint32, aligned with keys: 32 more bits of the same hash
     NAME.starts.npy  int64, len(keys) + 1: where each term's postings start
     NAME.docs        int32: document numbers, ascending within a term
     NAME.tfs         uint16: term frequencies, aligned with NAME.docs
     NAME.lengths.npy uint32 (views x documents): tokens of each view of each document
-    NAME.json        the first document number and the count
+    NAME.json        the first document number, the counts, and the collisions
+
+A term is its key and its check (96 bits of BLAKE2b). Two terms whose keys collide (about
+one pair in 300,000 builds of ten million terms) are told apart by their checks: each
+keeps its own entry and posting list, the entries with the same key sorted by check, and
+the segment counts them (``collisions`` in NAME.json). A lookup matches key and check,
+so a query term whose key belongs to another term finds nothing rather than that
+term's postings.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ import weakref
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -38,17 +46,25 @@ from search.analysis.views import VIEWS, Analysed
 
 PREFIX = "postings-"
 _KEY = np.dtype("<u8")
+_CHECK = np.dtype("<u4")
+_KEY_BYTES, _CHECK_BYTES = _KEY.itemsize, _CHECK.itemsize
+_DIGEST = np.dtype([("key", _KEY), ("check", _CHECK)])  # one term's hash, as computed
 _DOC = np.dtype("<i4")
 _TF = np.dtype("<u2")
 _PARTITION_BITS = 6  # postings are spread over 64 partition files by their key's top bits
 _FLUSH_AT = 4_000_000  # postings buffered in memory before they go to the partition files
 _MAX_TF = np.iinfo(_TF).max
+_PARTS = "kcdt"  # a partition's files: keys, checks, documents, term frequencies
+_PART_TYPES: tuple[np.dtype[Any], ...] = (_KEY, _CHECK, _DOC, _TF)
+_SEGMENT_FILES = (".keys.npy", ".checks.npy", ".starts.npy", ".docs", ".tfs", ".lengths.npy", ".json")
 
 
-def term_key(view: str, term: str) -> int:
-    """The store's key of one term of one view (64 bits of BLAKE2b: with ten million
-    distinct terms, the chance that two share a key is about one in 300,000)."""
-    return int(_keys(view, [term])[0])
+def term_key(view: str, term: str) -> tuple[int, int]:
+    """The store's key and check of one term of one view (64 + 32 bits of BLAKE2b: with
+    ten million distinct terms, the chance that two share a key is about one in
+    300,000, and that they share both, one in 10^15)."""
+    keys, checks = _keys(view, [term])
+    return int(keys[0]), int(checks[0])
 
 
 _KEYS_REMEMBERED = 200_000  # terms of a view whose key a process keeps (text repeats its words)
@@ -59,22 +75,26 @@ def _key_bytes(view: str, term: str) -> bytes:
     known = _known_keys.setdefault(view, {})
     if len(known) >= _KEYS_REMEMBERED:
         known.clear()
-    digest = known[term] = hashlib.blake2b(f"{view}\x1f{term}".encode(), digest_size=8).digest()
+    digest = known[term] = hashlib.blake2b(
+        f"{view}\x1f{term}".encode(), digest_size=_KEY_BYTES + _CHECK_BYTES
+    ).digest()
     return digest
 
 
-def _keys(view: str, terms: list[str]) -> np.ndarray:
-    """The keys of many terms of one view (the one place a key is computed)."""
+def _keys(view: str, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The keys and checks of many terms of one view (the one place they are computed)."""
     known = _known_keys.get(view, {})
-    digests = b"".join([known.get(t) or _key_bytes(view, t) for t in terms])
-    return np.frombuffer(digests, dtype=_KEY)
+    digests = np.frombuffer(b"".join([known.get(t) or _key_bytes(view, t) for t in terms]), dtype=_DIGEST)
+    return np.ascontiguousarray(digests["key"]), np.ascontiguousarray(digests["check"])
 
 
 @dataclass
 class DocumentTerms:
-    """One document's postings: distinct term keys, their frequencies, view lengths."""
+    """One document's postings: distinct term keys and checks, their frequencies, view
+    lengths."""
 
     keys: np.ndarray
+    checks: np.ndarray
     tfs: np.ndarray
     lengths: tuple[int, ...]  # tokens of each view, in VIEWS order
 
@@ -82,21 +102,35 @@ class DocumentTerms:
 def document_terms(analysed: Analysed) -> DocumentTerms:
     """Count the terms of every view of one article (done in the segmenting workers)."""
     keys: list[np.ndarray] = []
+    checks: list[np.ndarray] = []
     tfs: list[int] = []
     lengths: list[int] = []
     for view, tokens in analysed.tokens().items():
         counts = Counter(tokens)
-        keys.append(_keys(view, list(counts)))
+        view_keys, view_checks = _keys(view, list(counts))
+        keys.append(view_keys)
+        checks.append(view_checks)
         tfs.extend(counts.values())
         lengths.append(len(tokens))
     return DocumentTerms(
-        np.concatenate(keys), np.minimum(np.array(tfs, dtype=np.int64), _MAX_TF).astype(_TF), tuple(lengths)
+        np.concatenate(keys),
+        np.concatenate(checks),
+        np.minimum(np.array(tfs, dtype=np.int64), _MAX_TF).astype(_TF),
+        tuple(lengths),
     )
 
 
 def segment_names(folder: Path) -> list[str]:
     """The store's segments in a generation folder, oldest first."""
     return sorted(p.name.removesuffix(".json") for p in folder.glob(f"{PREFIX}*.json"))
+
+
+def collisions(folder: Path) -> int:
+    """Terms of the store in ``folder`` kept apart from another term with their key."""
+    return sum(
+        json.loads((folder / f"{name}.json").read_text(encoding="utf-8")).get("collisions", 0)
+        for name in segment_names(folder)
+    )
 
 
 def next_segment_name(folder: Path) -> str:
@@ -116,18 +150,20 @@ class PostingWriter:
         self.name = next_segment_name(folder)
         self.first_doc = first_doc
         self.count = 0
+        self.collisions = 0  # terms kept apart from another term with the same key
         self._work = folder / f"{self.name}.partitions"
         self._work.mkdir()
-        self._files: list[tuple[BinaryIO, BinaryIO, BinaryIO]] = []
-        self._buffer: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
+        self._files: list[tuple[BinaryIO, ...]] = []
+        self._buffer: tuple[list[np.ndarray], ...] = ([], [], [], [])
         self._buffered = 0
         self._lengths: list[tuple[int, ...]] = []
 
     def add(self, terms: DocumentTerms) -> int:
         """Append the next document's postings; returns its document number."""
         doc = self.first_doc + self.count
-        keys, docs, tfs = self._buffer
+        keys, checks, docs, tfs = self._buffer
         keys.append(terms.keys)
+        checks.append(terms.checks)
         docs.append(np.full(len(terms.keys), doc, dtype=_DOC))
         tfs.append(terms.tfs)
         self._lengths.append(terms.lengths)
@@ -143,38 +179,59 @@ class PostingWriter:
         self._lengths.extend(map(tuple, lengths.T.tolist()))
         self.count += lengths.shape[1]
 
-    def add_postings(self, keys: np.ndarray, docs: np.ndarray, tfs: np.ndarray) -> None:
+    def add_postings(self, keys: np.ndarray, checks: np.ndarray, docs: np.ndarray, tfs: np.ndarray) -> None:
         """Append postings of documents added by :meth:`add_lengths`, in document order."""
-        buffer_keys, buffer_docs, buffer_tfs = self._buffer
+        buffer_keys, buffer_checks, buffer_docs, buffer_tfs = self._buffer
         buffer_keys.append(keys)
+        buffer_checks.append(checks)
         buffer_docs.append(docs.astype(_DOC))
         buffer_tfs.append(tfs)
         self._buffered += len(keys)
         if self._buffered >= _FLUSH_AT:
             self._flush()
 
-    def _partition_files(self) -> list[tuple[BinaryIO, BinaryIO, BinaryIO]]:
+    def _partition_files(self) -> list[tuple[BinaryIO, ...]]:
         if not self._files:
             for p in range(1 << _PARTITION_BITS):
-                keys, docs, tfs = (open(self._work / f"{p}.{kind}", "wb") for kind in "kdt")  # noqa: SIM115
-                self._files.append((keys, docs, tfs))
+                streams = tuple(open(self._work / f"{p}.{kind}", "wb") for kind in _PARTS)  # noqa: SIM115
+                self._files.append(streams)
         return self._files
 
     def _flush(self) -> None:
-        buffered_keys, buffered_docs, buffered_tfs = self._buffer
-        keys = np.concatenate(buffered_keys) if buffered_keys else np.zeros(0, _KEY)
-        docs = np.concatenate(buffered_docs) if buffered_docs else np.zeros(0, _DOC)
-        tfs = np.concatenate(buffered_tfs) if buffered_tfs else np.zeros(0, _TF)
+        keys, checks, docs, tfs = (
+            np.concatenate(parts) if parts else np.zeros(0, dtype)
+            for parts, dtype in zip(self._buffer, _PART_TYPES, strict=True)
+        )
         if len(keys):
             partition = (keys >> np.uint64(64 - _PARTITION_BITS)).astype(np.intp)
             order = np.argsort(partition, kind="stable")
             bounds = np.searchsorted(partition[order], np.arange((1 << _PARTITION_BITS) + 1))
             for p, files in enumerate(self._partition_files()):
                 chosen = order[bounds[p] : bounds[p + 1]]
-                for stream, values in zip(files, (keys, docs, tfs), strict=True):
+                for stream, values in zip(files, (keys, checks, docs, tfs), strict=True):
                     stream.write(values[chosen].tobytes())
-        self._buffer = ([], [], [])
+        self._buffer = ([], [], [], [])
         self._buffered = 0
+
+    def _sorted_partition(self, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """Partition ``p`` by term: the order that sorts its postings (by key, then check,
+        documents ascending within a term), and each term's key, check and first
+        posting; None when it is empty. Terms that share a key count as collisions."""
+        keys = np.fromfile(self._work / f"{p}.k", dtype=_KEY)
+        if not len(keys):
+            return None
+        checks = np.fromfile(self._work / f"{p}.c", dtype=_CHECK)
+        order = np.argsort(keys, kind="stable")  # documents stay ascending per term
+        sorted_keys, sorted_checks = keys[order], checks[order]
+        same_key = sorted_keys[1:] == sorted_keys[:-1]
+        if (same_key & (sorted_checks[1:] != sorted_checks[:-1])).any():  # two terms, one key
+            order = np.lexsort((np.arange(len(keys)), checks, keys))
+            sorted_keys, sorted_checks = keys[order], checks[order]
+            same_key = sorted_keys[1:] == sorted_keys[:-1]
+        first = np.flatnonzero(np.r_[True, ~same_key | (sorted_checks[1:] != sorted_checks[:-1])])
+        term_keys = sorted_keys[first]
+        self.collisions += int(np.count_nonzero(term_keys[1:] == term_keys[:-1]))
+        return order, term_keys, sorted_checks[first], first
 
     def finish(self) -> str:
         """Sort the partitions into the segment's files; returns the segment's name."""
@@ -183,28 +240,34 @@ class PostingWriter:
             for stream in files:
                 stream.close()
         base = self.folder / self.name
-        unique_keys: list[np.ndarray] = []
+        term_keys: list[np.ndarray] = []
+        term_checks: list[np.ndarray] = []
         starts: list[np.ndarray] = []
         written = 0
         with open(f"{base}.docs", "wb") as docs_out, open(f"{base}.tfs", "wb") as tfs_out:
             for p in range(len(self._files)):
-                keys = np.fromfile(self._work / f"{p}.k", dtype=_KEY)
-                if not len(keys):
+                found = self._sorted_partition(p)
+                if found is None:
                     continue
-                order = np.argsort(keys, kind="stable")  # documents stay ascending per term
-                keys = keys[order]
+                order, keys, checks, first = found
                 np.fromfile(self._work / f"{p}.d", dtype=_DOC)[order].tofile(docs_out)
                 np.fromfile(self._work / f"{p}.t", dtype=_TF)[order].tofile(tfs_out)
-                first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-                unique_keys.append(keys[first])
+                term_keys.append(keys)
+                term_checks.append(checks)
                 starts.append(first.astype(np.int64) + written)
-                written += len(keys)
-        np.save(f"{base}.keys.npy", np.concatenate(unique_keys) if unique_keys else np.zeros(0, _KEY))
+                written += len(order)
+        np.save(f"{base}.keys.npy", np.concatenate(term_keys) if term_keys else np.zeros(0, _KEY))
+        np.save(f"{base}.checks.npy", np.concatenate(term_checks) if term_checks else np.zeros(0, _CHECK))
         np.save(f"{base}.starts.npy", np.concatenate([*starts, np.array([written], dtype=np.int64)]))
         lengths = np.array(self._lengths, dtype=np.uint32).reshape(-1, len(VIEWS)).T
         np.save(f"{base}.lengths.npy", np.ascontiguousarray(lengths))
         shutil.rmtree(self._work, ignore_errors=True)
-        meta = {"first_doc": self.first_doc, "documents": self.count, "postings": written}
+        meta = {
+            "first_doc": self.first_doc,
+            "documents": self.count,
+            "postings": written,
+            "collisions": self.collisions,
+        }
         Path(f"{base}.json").write_text(json.dumps(meta), encoding="utf-8")
         return self.name
 
@@ -234,17 +297,19 @@ def merge_segments(folder: Path, live: np.ndarray) -> str:
             for first in range(0, len(segment.keys), _MERGE_CHUNK):
                 last = min(first + _MERGE_CHUNK, len(segment.keys))
                 start, end = int(segment.starts[first]), int(segment.starts[last])
-                keys = np.repeat(segment.keys[first:last], np.diff(segment.starts[first : last + 1]))
+                counts = np.diff(segment.starts[first : last + 1])
+                keys = np.repeat(segment.keys[first:last], counts)
+                checks = np.repeat(segment.checks[first:last], counts)
                 chunk_docs = np.asarray(docs[start:end])  # type: ignore[index]
                 keep = live[chunk_docs]
                 chunk_tfs = np.asarray(tfs[start:end])  # type: ignore[index]
-                writer.add_postings(keys[keep], renumber[chunk_docs[keep]], chunk_tfs[keep])
+                writer.add_postings(keys[keep], checks[keep], renumber[chunk_docs[keep]], chunk_tfs[keep])
         merged = writer.finish()
     except BaseException:
         writer.cancel()
         raise
     for name in names:
-        for suffix in (".keys.npy", ".starts.npy", ".docs", ".tfs", ".lengths.npy", ".json"):
+        for suffix in _SEGMENT_FILES:
             (folder / f"{name}{suffix}").unlink(missing_ok=True)
     return merged
 
@@ -263,6 +328,8 @@ class _Segment:
         self.postings: int = meta.get("postings", 0)
         # Memory-mapped: a lookup touches a few pages, never the whole table.
         self.keys = np.load(f"{base}.keys.npy", mmap_mode="r")
+        self.checks = np.load(f"{base}.checks.npy", mmap_mode="r")
+        self.collisions: int = meta.get("collisions", 0)
         self.starts = np.load(f"{base}.starts.npy", mmap_mode="r")
         self.lengths = np.load(f"{base}.lengths.npy")
         # Posting arrays are read with pread: the page cache holds them, not this process.
@@ -270,20 +337,39 @@ class _Segment:
         self._tfs = os.open(f"{base}.tfs", os.O_RDONLY)
         weakref.finalize(self, _close, self._docs, self._tfs)
 
-    def frequencies(self, keys: np.ndarray) -> np.ndarray:
-        """Postings of each key in this segment (0 for a key it lacks)."""
+    def entries(self, keys: np.ndarray, checks: np.ndarray) -> np.ndarray:
+        """The entry of each term (key and check) in this segment, -1 for a term it
+        lacks, including a term whose key only another term has."""
+        count = len(self.keys)
+        if not count:
+            return np.full(len(keys), -1, dtype=np.intp)
+        at = np.minimum(np.searchsorted(self.keys, keys), count - 1)
+        same_key = np.asarray(self.keys[at]) == keys
+        found = same_key & (np.asarray(self.checks[at]) == checks)
+        if self.collisions:  # a term may sit after another one with its key
+            for i in np.flatnonzero(same_key & ~found):
+                entry = int(at[i]) + 1
+                while entry < count and self.keys[entry] == keys[i]:
+                    if self.checks[entry] == checks[i]:
+                        at[i], found[i] = entry, True
+                        break
+                    entry += 1
+        return np.where(found, at, -1)
+
+    def frequencies(self, keys: np.ndarray, checks: np.ndarray) -> np.ndarray:
+        """Postings of each term (key and check) in this segment (0 for one it lacks)."""
+        entries = self.entries(keys, checks)
         if not len(self.keys):
             return np.zeros(len(keys), dtype=np.int64)
-        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        found = np.asarray(self.keys[at]) == keys
         starts = np.asarray(self.starts)
-        return np.where(found, starts[at + 1] - starts[at], 0)
+        at = np.maximum(entries, 0)
+        return np.where(entries >= 0, starts[at + 1] - starts[at], 0)
 
-    def read(self, key: np.uint64) -> tuple[np.ndarray, np.ndarray] | None:
-        i = int(np.searchsorted(self.keys, key))
-        if i == len(self.keys) or self.keys[i] != key:
+    def read(self, key: int, check: int) -> tuple[np.ndarray, np.ndarray] | None:
+        entry = int(self.entries(np.array([key], dtype=_KEY), np.array([check], dtype=_CHECK))[0])
+        if entry < 0:
             return None
-        start, end = int(self.starts[i]), int(self.starts[i + 1])
+        start, end = int(self.starts[entry]), int(self.starts[entry + 1])
         docs = os.pread(self._docs, (end - start) * _DOC.itemsize, start * _DOC.itemsize)
         tfs = os.pread(self._tfs, (end - start) * _TF.itemsize, start * _TF.itemsize)
         return np.frombuffer(docs, dtype=_DOC), np.frombuffer(tfs, dtype=_TF)
@@ -310,16 +396,16 @@ class PostingStore:
 
     def frequencies(self, view: str, terms: list[str]) -> list[int]:
         """:meth:`frequency` of many terms at once (one vectorised lookup a segment)."""
-        keys = _keys(view, terms)
+        keys, checks = _keys(view, terms)
         total = np.zeros(len(terms), dtype=np.int64)
         for segment in self._segments:
-            total += segment.frequencies(keys)
+            total += segment.frequencies(keys, checks)
         return total.tolist()
 
     def read(self, view: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Document numbers (ascending) and frequencies of one term of one view."""
-        key = np.uint64(term_key(view, term))
-        parts = [found for segment in self._segments if (found := segment.read(key)) is not None]
+        key, check = term_key(view, term)
+        parts = [found for segment in self._segments if (found := segment.read(key, check)) is not None]
         if not parts:
             return np.zeros(0, np.intp), np.zeros(0, np.float32)
         docs = np.concatenate([d for d, _ in parts]).astype(np.intp)
