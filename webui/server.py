@@ -9,10 +9,14 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from flask import Flask
-from waitress import create_server
+from waitress import create_server, wasyncore
+from waitress.channel import HTTPChannel
 
 from search.children import tied_to_this_process
 from search.errors import NoIndex
@@ -39,6 +43,13 @@ SERVER_OPTIONS = {
 LISTEN_BACKLOG = 1024
 RESTART_DELAY_S = 1.0
 PREPARE_EVERY_S = 0.5  # how often a server looks for a new generation (a file read)
+# SIGTERM or Ctrl-C: a server stops accepting, answers what it has received (for at most
+# DRAIN_SECONDS), closes idle keep-alive connections at once, and exits with 0. A request
+# whose bytes are still arriving has ARRIVING_SECONDS to arrive. A second signal stops at once.
+DRAIN_SECONDS = 10.0
+ARRIVING_SECONDS = 1.0
+DRAIN_POLL_S = 0.05
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def warm_up(app: Flask) -> bool:
@@ -91,14 +102,113 @@ def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 5000, workers: i
         serve_forked(app, host, port, workers)
         return
     keep_prepared(app)
-    server = create_server(app, host=host, port=port, **SERVER_OPTIONS)
+    socket_map: dict[int, Any] = {}
+    server = create_server(app, map=socket_map, host=host, port=port, **SERVER_OPTIONS)
     print(f"Serving on {address(host, server.effective_port)}", flush=True)
+    cut_off = run_until_stopped(server, socket_map, STOP_SIGNALS)
+    print(_stopped(cut_off), flush=True)
+
+
+def _stopped(cut_off: int) -> str:
+    if not cut_off:
+        return "Stopped."
+    return f"Stopped; {cut_off} connection(s) still busy after {DRAIN_SECONDS:g} s were closed."
+
+
+def on_stop_signals(
+    signals: tuple[signal.Signals, ...], first: Callable[[], None], again: Callable[[], None] | None = None
+) -> None:
+    """Call ``first`` at the first of ``signals`` (in the main thread, between two
+    bytecodes: it only sets flags and wakes the loop up); at a second one, call ``again``
+    and die of that signal at once, as without a handler."""
+    received = False
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        nonlocal received
+        if received:
+            if again is not None:
+                again()
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        received = True
+        first()
+
+    for signum in signals:
+        signal.signal(signum, handler)
+
+
+def run_until_stopped(server: Any, socket_map: dict[int, Any], signals: tuple[signal.Signals, ...]) -> int:
+    """Run the waitress ``server`` (created on ``socket_map``) until one of ``signals``,
+    then drain it (:func:`drain`); the number of connections cut off."""
+    stopping = False
+
+    def stop() -> None:
+        nonlocal stopping
+        stopping = True
+        server.pull_trigger()  # wakes the poll below at once: a byte into a pipe
+
+    on_stop_signals(signals, stop)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # a worker starts with them blocked
     try:
-        server.run()
-    except KeyboardInterrupt:
-        print("Stopped.", flush=True)
+        while not stopping:
+            wasyncore.loop(
+                timeout=server.adj.asyncore_loop_timeout,
+                use_poll=server.adj.asyncore_use_poll,
+                map=socket_map,
+                count=1,
+            )
+        return drain(server, socket_map)
     finally:
-        server.close()
+        wasyncore.close_all(socket_map, ignore_all=True)
+
+
+def _busy(channel: Any) -> bool:
+    """A request received (queued or running) or a response not yet all sent."""
+    return bool(channel.requests or channel.total_outbufs_len)
+
+
+def _arriving(channel: Any) -> bool:
+    """Part of a request received, or nothing yet on a connection just accepted."""
+    return channel.request is not None or channel.last_activity <= channel.creation_time
+
+
+def _accept_waiting(server: Any, socket_map: dict[int, Any]) -> None:
+    """Accept the connections already waiting in the listen queue (closing the socket
+    would reset them)."""
+    while len(socket_map) < server.adj.connection_limit:
+        before = len(socket_map)
+        server.handle_accept()  # returns at once when none is waiting (non-blocking socket)
+        if len(socket_map) == before:
+            return
+
+
+def drain(server: Any, socket_map: dict[int, Any], grace: float = DRAIN_SECONDS) -> int:
+    """Stop accepting, finish the requests received and send their responses (with
+    ``Connection: close``), closing each connection once it is idle; after ``grace``
+    seconds, close the rest. The loop runs here, in the caller's thread. Returns the
+    number of connections still busy at the end."""
+    started = time.monotonic()
+    _accept_waiting(server, socket_map)
+    wasyncore.dispatcher.close(server)  # the listening socket only: the trigger stays for the tasks
+    deadline = started + grace
+    while True:
+        now = time.monotonic()
+        waiting = 0
+        for channel in [c for c in list(socket_map.values()) if isinstance(c, HTTPChannel)]:
+            if _busy(channel):
+                for request in list(channel.requests):  # responses not begun yet say Connection: close
+                    request.headers["CONNECTION"] = "close"
+                waiting += 1
+            elif _arriving(channel) and now < started + ARRIVING_SECONDS:
+                waiting += 1
+            else:
+                channel.handle_close()  # idle (between keep-alive requests), or took too long to ask
+        if not waiting or now >= deadline:
+            break
+        wasyncore.loop(timeout=DRAIN_POLL_S, use_poll=server.adj.asyncore_use_poll, map=socket_map, count=1)
+    server.task_dispatcher.shutdown(cancel_pending=True, timeout=max(0.1, deadline - time.monotonic()))
+    return waiting
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -107,58 +217,86 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def _run_worker(app: Flask, listener: socket.socket) -> None:
-    """A worker process: answer on the shared socket until told to stop."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    """A worker process: answer on the shared socket until SIGTERM, then drain. Ctrl-C
+    reaches the whole process group: the parent decides, and sends SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     keep_prepared(app)
-    server = create_server(app, sockets=[listener], **SERVER_OPTIONS)
-    server.run()
+    socket_map: dict[int, Any] = {}
+    server = create_server(app, map=socket_map, sockets=[listener], **SERVER_OPTIONS)
+    cut_off = run_until_stopped(server, socket_map, (signal.SIGTERM,))
+    if cut_off:
+        print(f"Worker {os.getpid()}: {_stopped(cut_off)}", flush=True)
 
 
 def _start_worker(app: Flask, listener: socket.socket) -> int:
-    pid = os.fork()
-    if pid == 0:
-        code = 0
-        try:
-            _run_worker(app, listener)
-        except BaseException:
-            logging.getLogger(__name__).exception("worker stopped")
-            code = 1
-        finally:
-            os._exit(code)
+    """Fork a worker. It starts with SIGTERM and SIGINT blocked, so that none arrives
+    before its own handler is in place (the parent's would run in it)."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                _run_worker(app, listener)
+            except BaseException:
+                logging.getLogger(__name__).exception("worker stopped")
+                code = 1
+            finally:
+                os._exit(code)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     return pid
 
 
 def serve_forked(app: Flask, host: str, port: int, workers: int) -> None:
     """Pre-fork: this process binds the socket, loads the index once (the workers share
     those pages), then forks ``workers`` processes and replaces any that dies. SIGTERM or
-    Ctrl-C stops them all; if this process is killed, they die with it."""
+    Ctrl-C closes the socket and passes SIGTERM on: each worker drains, and this process
+    returns once they have all exited (a second signal stops them all at once). If this
+    process is killed, they die with it."""
     app.extensions[ENGINE_KEY].close()  # no open files shared across processes
     listener = _listen(host, port)
+    running: set[int] = set()
+    told: dict[int, int] = {}  # SIGTERMs sent to each worker
     stopping = False
 
-    def stop(_signal: int, _frame: object) -> None:
+    def tell(times: int) -> None:
+        for pid in list(running):
+            if told.get(pid, 0) < times:
+                told[pid] = told.get(pid, 0) + 1
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
+
+    def stop() -> None:
         nonlocal stopping
         stopping = True
-        raise KeyboardInterrupt
+        listener.close()  # new connections are refused once the workers close theirs
+        tell(1)
 
-    signal.signal(signal.SIGTERM, stop)
-    running: set[int] = set()
+    def start() -> None:
+        running.add(_start_worker(app, listener))
+        if stopping:  # the signal came while it was being started
+            tell(1)
+
+    shown = address(host, listener.getsockname()[1])
+    on_stop_signals(STOP_SIGNALS, stop, again=lambda: tell(2))
     try:
         with tied_to_this_process():
-            running = {_start_worker(app, listener) for _ in range(workers)}
+            for _ in range(workers):
+                if not stopping:
+                    start()
             print(f"{workers} worker processes", flush=True)
-            print(f"Serving on {address(host, listener.getsockname()[1])}", flush=True)
-            while True:
-                pid, _status = os.wait()
+            print(f"Serving on {shown}", flush=True)
+            while running:
+                pid, _status = os.wait()  # resumed after a signal's handler has run
                 running.discard(pid)
                 if not stopping:
                     time.sleep(RESTART_DELAY_S)  # a worker that dies at once must not spin
-                    running.add(_start_worker(app, listener))
-    except KeyboardInterrupt:
+                if not stopping:
+                    start()
         print("Stopped.", flush=True)
     finally:
-        for pid in running:
+        for pid in running:  # only after an error here: tell the workers, wait for them
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
         for pid in running:
