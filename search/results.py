@@ -185,6 +185,9 @@ class SearchResult:
     facets: dict[str, list[FacetBucket]]
     suggestion: str | None = None
     facet_values: dict[str, int] = field(default_factory=dict)  # distinct values of each facet
+    # Of ``total``, the results that have only some of the query's words, ranked after
+    # the others: there were too few with enough of them (search.query.matching).
+    partial: int = 0
 
     @property
     def pages(self) -> int:
@@ -202,6 +205,7 @@ class SearchResult:
             "facets": {name: [b.to_json() for b in buckets] for name, buckets in self.facets.items()},
             "facet_values": self.facet_values,
             "suggestion": self.suggestion,
+            "partial": self.partial,
         }
 
 

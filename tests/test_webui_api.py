@@ -35,6 +35,7 @@ RESULT_KEYS = {
     "facets",
     "facet_values",
     "suggestion",
+    "partial",
 }
 HIT_KEYS = {"id", "title", "snippet", "url", "district", "year", "date", "score", "date_kind"}
 BUCKET_KEYS = {"value", "count", "selected"}

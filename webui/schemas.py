@@ -145,6 +145,14 @@ class SearchResultSchema(ResponseSchema):
     suggestion = fields.String(
         required=True, allow_none=True, metadata={"description": "A better spelling of the query, or null."}
     )
+    partial_answers = fields.Integer(  # "partial" (the name Schema.partial is taken)
+        data_key="partial",
+        required=True,
+        metadata={
+            "description": "Of total, the results that have only some of the query's words, ranked after "
+            "the others: fewer than 10 had enough of them. 0 when every result has enough."
+        },
+    )
 
 
 class FacetValuesSchema(ResponseSchema):

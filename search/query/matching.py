@@ -5,6 +5,7 @@ generation, or a Typesense query's candidates)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -14,13 +15,30 @@ from search.query.planner import Condition, Plan, TermRef
 AddTerm = Callable[[TermRef, np.ndarray], np.ndarray]
 DocumentsOf = Callable[[Condition], np.ndarray]  # a boolean mask
 
+# When fewer documents than this have enough of a long query's words, those that have
+# some of them follow (a question of words the corpus hardly has still gets a page). A
+# short query, which needs all its words, gets them only when none has all.
+FEW_MATCHES = 10
+
+
+class Evaluation(NamedTuple):
+    """A plan's scores of every document, and which documents answer it."""
+
+    scores: np.ndarray
+    matched: np.ndarray  # the answers: those with enough of the words, then any partial ones
+    partial: np.ndarray | None  # the answers that have only some of the words; None: none
+
 
 def evaluate(
     plan: Plan, size: int, add_term: AddTerm, documents_of: DocumentsOf, live: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+) -> Evaluation:
     """Scores of ``size`` documents, and which of them (among ``live``) match ``plan``:
-    enough of its clauses, every phrase, no exclusion."""
+    enough of its clauses, every phrase, no exclusion. When fewer than
+    :data:`FEW_MATCHES` have enough of a long query's clauses, or none has all of a
+    short query's, documents with at least one (and every phrase) are added as
+    ``partial``."""
     scores = np.zeros(size, dtype=np.float32)
+    partial = None
     if plan.matches_everything:
         matched = np.ones(size, dtype=bool) if live is None else live.copy()
     else:
@@ -45,13 +63,29 @@ def evaluate(
                     all_of &= any_of
                 clause_mask |= all_of
             met += clause_mask
-        matched = met >= plan.min_match
-        if live is not None:
-            matched &= live
+        allowed = np.ones(size, dtype=bool) if live is None else live.copy()
         for phrase in plan.phrases:
-            matched &= documents_of(phrase)
+            allowed &= documents_of(phrase)
+        matched = (met >= plan.min_match) & allowed
+        enough = FEW_MATCHES if plan.min_match < len(counted) else 1
+        if plan.min_match > 1 and np.count_nonzero(matched) < enough:
+            # some of the words; with a quoted phrase, which they all have, that is enough
+            partial = allowed & ~matched if plan.phrases else (met > 0) & allowed & ~matched
+            matched |= partial
         for ref in plan.boosts:
             add_term(ref, scores)
     for exclusion in plan.exclusions:
         matched &= ~documents_of(exclusion)
-    return scores, matched
+    if partial is not None:
+        partial &= matched
+        if not partial.any():
+            partial = None
+    return Evaluation(scores, matched, partial)
+
+
+def tiered(keys: np.ndarray, partial: np.ndarray | None) -> np.ndarray:
+    """``keys`` (higher first) lowered for ``partial`` answers below every other one."""
+    if partial is None:
+        return keys
+    values = keys.astype(np.float64)
+    return np.where(partial, values - (values.max() - values.min() + 1.0), values)

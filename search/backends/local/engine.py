@@ -34,7 +34,7 @@ from search.lexicon import suggestions
 from search.lexicon.abbreviations import Abbreviations
 from search.lexicon.accents import AccentVocabulary
 from search.lexicon.suggestions import Suggestion, Suggestions
-from search.query import corrections, keystrokes, planner, ranking
+from search.query import corrections, keystrokes, matching, planner, ranking
 from search.results import (
     FACETS,
     Document,
@@ -95,6 +95,7 @@ class _Matched(NamedTuple):
     parsed: planner.ParsedQuery
     scores: np.ndarray
     matched: np.ndarray
+    partial: np.ndarray | None  # the matched documents that have only some of the words
     typos: dict[str, list[str]]
     converted: str | None  # the query read as Telex or VNI keystrokes, when it was typed so
 
@@ -304,8 +305,8 @@ class LocalEngine:
             limit = planner.MAX_COMPLETIONS
             completions = corrections.by_use(candidates, before, "", pair_frequencies, limit)
         plan = planner.plan(parsed, opened.abbreviations, typos, completions)
-        scores, matched = opened.retriever.evaluate(opened.searcher, plan)
-        return _Matched(parsed, scores, matched, typos, typed)
+        scores, matched, partial = opened.retriever.evaluate(opened.searcher, plan)
+        return _Matched(parsed, scores, matched, partial, typos, typed)
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Ranked, highlighted, faceted results for one request (a request answered
@@ -316,11 +317,12 @@ class LocalEngine:
     def _search(self, opened: _Opened, request: SearchRequest) -> SearchResult:
         started = time.perf_counter()
         retriever = opened.retriever
-        parsed, scores, matched, typos, converted = self._matched(opened, request.query, request.prefix)
+        found = self._matched(opened, request.query, request.prefix)
+        parsed, scores, matched, partial, typos, converted = found
         selected = matched & retriever.filter_mask(request.districts, tuple(str(y) for y in request.years))
         candidates = np.flatnonzero(selected)
         ranked = request.sort == "relevance" and not parsed.is_empty
-        keys = scores if ranked else retriever.sort_date
+        keys = matching.tiered(scores if ranked else retriever.sort_date, partial)
         first = (request.page - 1) * request.per_page
         docnums = retriever.top(candidates, keys, first, first + request.per_page)
         marks = planner.marks(parsed, opened.abbreviations, typos)
@@ -331,6 +333,7 @@ class LocalEngine:
         return SearchResult(
             request=request,
             total=len(candidates),
+            partial=0 if partial is None else int(np.count_nonzero(partial & selected)),
             took_ms=(time.perf_counter() - started) * 1000,
             hits=hits,
             facets=facets,
@@ -357,8 +360,9 @@ class LocalEngine:
     def rank(self, query_text: str, limit: int) -> list[tuple[str, float]]:
         """Just the ranking: (id, score) of the best ``limit`` documents, no snippets."""
         opened = self._opened()
-        _parsed, scores, matched, _typos, _converted = self._matched(opened, query_text)
-        docnums = opened.retriever.top(np.flatnonzero(matched), scores, 0, limit)
+        found = self._matched(opened, query_text)
+        scores, keys = found.scores, matching.tiered(found.scores, found.partial)
+        docnums = opened.retriever.top(np.flatnonzero(found.matched), keys, 0, limit)
         stored = opened.searcher.reader().stored_fields
         return [(stored(int(d))[fields.ID_FIELD], float(scores[d])) for d in docnums]
 

@@ -224,7 +224,7 @@ class Retriever:
                 candidates &= has
         return np.flatnonzero(candidates)
 
-    def evaluate(self, searcher: Searcher, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    def evaluate(self, searcher: Searcher, plan: Plan) -> matching.Evaluation:
         """Scores of every document, and which documents match the plan."""
         return matching.evaluate(
             plan,

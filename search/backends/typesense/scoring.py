@@ -192,14 +192,15 @@ class Scorer:
             mask |= np.fromiter((c.has_phrase(view, words) for c in self.candidates), bool, self.size)
         return mask
 
-    def evaluate(self, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    def evaluate(self, plan: Plan) -> matching.Evaluation:
         """Scores of the candidates and which of them match the plan."""
         return matching.evaluate(plan, self.size, self._add_bm25, self._documents_of)
 
     def ranked(self, plan: Plan, limit: int) -> list[tuple[Candidate, float]]:
         """The best ``limit`` matching candidates, best first (ties by id, as on the
         Whoosh backend)."""
-        scores, matched = self.evaluate(plan)
+        scores, matched, partial = self.evaluate(plan)
+        keys = matching.tiered(scores, partial)  # partial answers after the others
         chosen = [i for i in range(self.size) if matched[i]]
-        chosen.sort(key=lambda i: (-float(scores[i]), self.candidates[i].id))
+        chosen.sort(key=lambda i: (-float(keys[i]), self.candidates[i].id))
         return [(self.candidates[i], float(scores[i])) for i in chosen[:limit]]
