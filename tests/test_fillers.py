@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from search.backends.local.engine import LocalEngine
+from search.query.fillers import COMMON_SHARE, HAND_FILLERS, FillerWords, common_fillers, stopwords
 from search.query.planner import content_runs, parse
 from search.results import SearchRequest
 
@@ -32,3 +34,39 @@ def test_content_runs_split_at_question_words() -> None:
     assert content_runs(parse("chương mỹ là gì").terms) == [["chương", "mỹ", "là", "gì"]]  # short: as typed
     unaccented = parse("benh vien nao o Ha Noi co bac si gioi").terms
     assert content_runs(unaccented) == [["benh", "vien"], ["o", "ha", "noi"], ["bac", "si", "gioi"]]
+
+
+def _frequencies(counts: dict[str, int]) -> Callable[[list[str]], list[int]]:
+    return lambda words: [counts.get(word, 0) for word in words]
+
+
+def test_stopwords_the_corpus_has_in_most_documents_are_fillers() -> None:
+    """A word of stopwords-iso's Vietnamese list counts little when at least half the
+    documents have it (a word of two syllables: side by side); a rarer one, or any in a
+    corpus too small to say, stays a word. The hand list always counts little."""
+    assert "một" in stopwords() and "bà" in stopwords() and "có thể" in stopwords()
+    syllables = _frequencies({"một": 600, "bà": 20, "người": 499})
+
+    def pairs(found: list[tuple[str, str]]) -> list[int]:
+        return [700 if pair == ("co", "the") else 0 for pair in found]
+
+    learned = common_fillers(1000, syllables, pairs)
+    assert {"một", "có thể"} <= learned.accented and {"bà", "người"}.isdisjoint(learned.accented)
+    assert HAND_FILLERS.accented <= learned.accented and learned.learned >= {"một", "mot", "có thể"}
+    assert "mot" in learned.folded
+    assert COMMON_SHARE == 0.5 and common_fillers(99, syllables, pairs) is HAND_FILLERS
+
+
+def test_a_learned_filler_inside_a_compound_of_the_query_is_a_word() -> None:
+    learned = FillerWords.of([*HAND_FILLERS.accented, "bác", "một"], learned=["bác", "một"])
+    syllables = ["bác", "sĩ", "một", "bệnh", "viện", "nào"]
+    assert learned.spans(syllables, {"bac_si", "benh_vien"}) == {2: 1, 5: 1}  # "một", "nào"
+    assert learned.spans(syllables) == {0: 1, 2: 1, 5: 1}
+    hand = FillerWords.of([*HAND_FILLERS.accented, "bác"])  # on the hand list: always
+    assert hand.spans(syllables, {"bac_si"}) == {0: 1, 5: 1}
+
+
+def test_a_small_corpus_keeps_the_hand_list(seeded_index: Path) -> None:
+    engine = LocalEngine(seeded_index)
+    engine.search(SearchRequest(query="công đoàn"))
+    assert engine._opened().fillers is HAND_FILLERS  # five articles say nothing

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from itertools import pairwise
 
 from search import fields
@@ -20,6 +21,7 @@ from search.analysis.analyzers import COMPOUND_JOINER, compound_analyzer, syllab
 from search.lexicon.abbreviations import Abbreviations
 from search.lexicon.accents import AccentVocabulary
 from search.query.corrections import corrected
+from search.query.fillers import HAND_FILLERS, FillerWords
 from search.results import Document
 from search.snippets import Marks, mark_all, marks_for
 from search.text import fold, has_diacritics, normalize
@@ -37,54 +39,6 @@ MAX_COMPLETIONS = 10  # syllables a prefix stands for, the most used
 ALL_REQUIRED_UP_TO = 4  # syllables; longer queries need only some of their words
 MIN_MATCH_FRACTION = 0.3  # of a long query's non-filler words, at least this many match
 
-# Question words and function words: they make a sentence a question but name nothing
-# to find. In a long query that names something else they are left out (they neither
-# match, nor score, nor are marked: on the dev questions that changed nothing, and it
-# saves scoring the longest posting lists); a long query of nothing else scores them,
-# down-weighted (lowercased syllables).
-FILLER_WORDS = frozenset(
-    {
-        "gì",
-        "nào",
-        "ai",
-        "đâu",
-        "sao",
-        "bao nhiêu",
-        "bao giờ",
-        "khi nào",
-        "ở đâu",
-        "tại sao",
-        "vì sao",
-        "như thế nào",
-        "thế nào",
-        "là gì",
-        "điều gì",
-        "những gì",
-        "cái gì",
-        "có phải",
-        "hay không",
-        "không",
-        "là",
-        "của",
-        "có",
-        "được",
-        "và",
-        "các",
-        "những",
-        "thì",
-        "mà",
-        "đã",
-        "bị",
-        "cho",
-        "với",
-        "trong",
-        "để",
-        "theo",
-        "này",
-        "đó",
-        "người ta",
-    }
-)
 FILLER_WEIGHT = 0.2
 
 _USER_SYNTAX = re.compile(r'(?P<neg>-?)"(?P<phrase>[^"]*)"|(?P<neg_word>-?)(?P<word>[^\s"]+)')
@@ -234,55 +188,30 @@ def _exclusion(syllables: list[str]) -> Condition:
     return Phrase(views, tuple(folded))
 
 
-# The same typed without diacritics, for a query typed so ("la gi", "nhu the nao").
-FOLDED_FILLER_WORDS = frozenset(fold(word) for word in FILLER_WORDS)
-
-
-def _filler_words(syllables: list[str]) -> frozenset[str]:
-    """The filler words as a query writes them: accented, or not at all."""
-    return FILLER_WORDS if any(has_diacritics(s) for s in syllables) else FOLDED_FILLER_WORDS
-
-
-def _filler_length(syllables: list[str], start: int, words: frozenset[str]) -> int:
-    """How many syllables from ``start`` form a filler word (0 when none)."""
-    for length in (3, 2, 1):
-        if start + length <= len(syllables) and " ".join(syllables[start : start + length]) in words:
-            return length
-    return 0
-
-
-def _filler_spans(terms: list[str]) -> dict[int, int]:
+def _filler_spans(terms: list[str], fillers: FillerWords) -> dict[int, int]:
     """Where a query's filler words start, and how many syllables each has (none in a
     short query)."""
-    spans: dict[int, int] = {}
     if len(terms) <= ALL_REQUIRED_UP_TO:
-        return spans
-    words = _filler_words(terms)
-    i = 0
-    while i < len(terms):
-        length = _filler_length(terms, i, words)
-        if length:
-            spans[i] = length
-        i += max(length, 1)
-    return spans
+        return {}
+    return fillers.spans(terms, _segmented(tuple(terms)) if fillers.learned else ())
 
 
-def _fillers(terms: list[str]) -> list[bool]:
+def _fillers(terms: list[str], fillers: FillerWords) -> list[bool]:
     """Which of a query's syllables are filler words (none in a short query)."""
     found = [False] * len(terms)
-    for start, length in _filler_spans(terms).items():
+    for start, length in _filler_spans(terms, fillers).items():
         found[start : start + length] = [True] * length
     return found
 
 
-def content_runs(terms: list[str]) -> list[list[str]]:
+def content_runs(terms: list[str], fillers: FillerWords = HAND_FILLERS) -> list[list[str]]:
     """The runs of a query's syllables between its filler words (the query itself when
     it has none, or nothing but them)."""
-    fillers = _fillers(terms)
-    if all(fillers) or not any(fillers):
+    found = _fillers(terms, fillers)
+    if all(found) or not any(found):
         return [terms] if terms else []
     runs: list[list[str]] = [[]]
-    for term, filler in zip(terms, fillers, strict=True):
+    for term, filler in zip(terms, found, strict=True):
         if filler and runs[-1]:
             runs.append([])
         elif not filler:
@@ -296,12 +225,13 @@ def _clauses(
     exact: bool,
     corrections: Mapping[str, list[str]],
     completions: list[str],
+    fillers: FillerWords,
 ) -> list[Clause]:
     """One clause per query syllable; a span that is an abbreviation (or its long
     form) becomes one clause that matches either form; a syllable with corrections (see
     :mod:`search.query.corrections`) matches them too, scoring less."""
     alternatives = abbreviations.alternatives(terms) if terms else []
-    filler_spans = _filler_spans(terms)
+    filler_spans = _filler_spans(terms, fillers)
     leave_out_fillers = sum(filler_spans.values()) < len(terms)
     clauses: list[Clause] = []
     i = 0
@@ -331,13 +261,19 @@ def _clauses(
     return clauses
 
 
+@lru_cache(maxsize=64)
+def _segmented(terms: tuple[str, ...]) -> frozenset[str]:
+    """pyvi's compounds of the query, folded and joined (the same analysis as the index)."""
+    return frozenset(t.text for t in compound_analyzer()(" ".join(terms)))
+
+
 def _compound_terms(terms: list[str]) -> set[str]:
     """Folded compounds the query may mean: pyvi's segmentation of the query (the same
     analysis as the index), and for a short query every run of 2-3 adjacent syllables,
     because a segmenter guesses differently on a few words than on a sentence. A long
     question gets no runs: they did not change its ranking (BENCHMARKS.md) and cost
     many term lookups; its adjacent syllables still score through the pairs view."""
-    found = {t.text for t in compound_analyzer()(" ".join(terms))}
+    found = set(_segmented(tuple(terms)))
     if len(terms) > ALL_REQUIRED_UP_TO:
         return found
     folded = [fold(t) for t in terms]
@@ -376,12 +312,14 @@ def plan(
     abbreviations: Abbreviations,
     corrections: Mapping[str, list[str]] | None = None,
     completions: list[str] | None = None,
+    fillers: FillerWords = HAND_FILLERS,
 ) -> Plan:
     """How to answer a parsed reader's query (see :class:`Plan`); ``corrections``: the
     query syllables that may be typos, and what they may mean; ``completions``: the
-    syllables the last word may be the start of (a prefix search)."""
+    syllables the last word may be the start of (a prefix search); ``fillers``: the
+    words that count little (:mod:`search.query.fillers`)."""
     exact = any(has_diacritics(s) for s in parsed.positive_syllables())
-    clauses = _clauses(parsed.terms, abbreviations, exact, corrections or {}, completions or [])
+    clauses = _clauses(parsed.terms, abbreviations, exact, corrections or {}, completions or [], fillers)
     for phrase in parsed.phrases:  # a quoted phrase's words score like the others
         clauses += [Clause([[_syllable(s, exact)]], filler=True) for s in phrase]
     required = [c for c in clauses if not c.filler] or clauses
@@ -413,21 +351,26 @@ def plan(
 
 
 def marks(
-    parsed: ParsedQuery, abbreviations: Abbreviations, typos: Mapping[str, list[str]] | None = None
+    parsed: ParsedQuery,
+    abbreviations: Abbreviations,
+    typos: Mapping[str, list[str]] | None = None,
+    fillers: FillerWords = HAND_FILLERS,
 ) -> Marks:
-    """What snippets mark: the query's words, its phrases, other abbreviation forms, and
-    the likeliest correction of its typos."""
-    sequences = [*content_runs(parsed.terms), *parsed.phrases]
+    """What snippets mark: the query's words (not its filler words), its phrases, other
+    abbreviation forms, and the likeliest correction of its typos."""
+    sequences = [*content_runs(parsed.terms, fillers), *parsed.phrases]
     if typos:
-        sequences += content_runs(corrected(parsed.terms, typos))
+        sequences += content_runs(corrected(parsed.terms, typos), fillers)
     sequences += [other for _start, _end, other in abbreviations.alternatives(parsed.terms)]
     return marks_for([fold(s) for s in sequence] for sequence in sequences if sequence)
 
 
-def mark_document(document: Document, query_text: str, abbreviations: Abbreviations) -> tuple[str, str]:
+def mark_document(
+    document: Document, query_text: str, abbreviations: Abbreviations, fillers: FillerWords = HAND_FILLERS
+) -> tuple[str, str]:
     """The article's title and text as escaped HTML, with the words ``query_text`` would
     match in ``<mark>`` (for the article page)."""
-    found = marks(parse(query_text), abbreviations) if query_text.strip() else Marks()
+    found = marks(parse(query_text), abbreviations, fillers=fillers) if query_text.strip() else Marks()
     return mark_all(document.title, found), mark_all(document.body, found)
 
 

@@ -35,6 +35,7 @@ from search.lexicon.abbreviations import Abbreviations
 from search.lexicon.accents import AccentVocabulary
 from search.lexicon.suggestions import Suggestion, Suggestions
 from search.query import corrections, keystrokes, matching, planner, ranking
+from search.query.fillers import FillerWords, common_fillers
 from search.results import (
     FACETS,
     Document,
@@ -69,6 +70,11 @@ class _Generation:
             return corrections.neighbours(word, lambda terms: store.frequencies(fields.BODY_FOLDED, terms))
 
         self.neighbours = neighbours
+        self.fillers = common_fillers(  # the stopwords this corpus has in most documents
+            self.retriever.documents,
+            lambda words: store.frequencies(fields.BODY, words),
+            lambda pairs: store.frequencies(fields.PAIRS, [f"{a}{COMPOUND_JOINER}{b}" for a, b in pairs]),
+        )
 
 
 @dataclass
@@ -89,6 +95,10 @@ class _Opened:
     @property
     def retriever(self) -> Retriever:
         return self.generation.retriever
+
+    @property
+    def fillers(self) -> FillerWords:
+        return self.generation.fillers
 
 
 class _Matched(NamedTuple):
@@ -304,7 +314,7 @@ class LocalEngine:
             candidates = list(zip(store.frequencies(fields.BODY_FOLDED, found), found, strict=True))
             limit = planner.MAX_COMPLETIONS
             completions = corrections.by_use(candidates, before, "", pair_frequencies, limit)
-        plan = planner.plan(parsed, opened.abbreviations, typos, completions)
+        plan = planner.plan(parsed, opened.abbreviations, typos, completions, opened.fillers)
         scores, matched, partial = opened.retriever.evaluate(opened.searcher, plan)
         return _Matched(parsed, scores, matched, partial, typos, typed)
 
@@ -325,7 +335,7 @@ class LocalEngine:
         keys = matching.tiered(scores if ranked else retriever.sort_date, partial)
         first = (request.page - 1) * request.per_page
         docnums = retriever.top(candidates, keys, first, first + request.per_page)
-        marks = planner.marks(parsed, opened.abbreviations, typos)
+        marks = planner.marks(parsed, opened.abbreviations, typos, opened.fillers)
         hits = [
             self._hit(opened.searcher, int(d), float(scores[d]) if ranked else None, marks) for d in docnums
         ]
@@ -379,7 +389,8 @@ class LocalEngine:
 
     def highlighted(self, document: Document, query_text: str) -> tuple[str, str]:
         """The article's title and text as escaped HTML, the query's words marked."""
-        return planner.mark_document(document, query_text, self._opened().abbreviations)
+        opened = self._opened()
+        return planner.mark_document(document, query_text, opened.abbreviations, opened.fillers)
 
 
 def _document(stored: dict[str, Any]) -> Document:
