@@ -8,6 +8,7 @@ so no input can make the parser fail.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
+from pathlib import Path
 
 from search import fields
 from search.analysis.analyzers import COMPOUND_JOINER, compound_analyzer, syllable_texts
@@ -26,20 +28,27 @@ from search.results import Document
 from search.snippets import Marks, mark_all, marks_for
 from search.text import fold, has_diacritics, normalize
 
-# Weights of the views of the text, tuned on the ViNewsQA dev questions (see BENCHMARKS.md).
-TITLE_BOOST = 0.25
-ACCENT_BOOST = 1.0  # an exact-accent match scores on the accented view too
-FOLD_BOOST = 1.0  # the folded view, when the query has accents (else it is the only view)
-COMPOUND_BOOST = 0.75
-PAIR_BOOST = 1.0  # two query syllables side by side in the document
+# Weights of the views of the text and of the query's words, chosen on the ViNewsQA dev
+# questions by search/tools/tune.py and kept in weights.json (see BENCHMARKS.md).
+WEIGHTS_FILE = Path(__file__).with_name("weights.json")
+WEIGHTS: dict[str, float] = {
+    name: float(value)
+    for name, value in json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")).items()
+    if not name.startswith("_")  # "_about"
+}
+TITLE_BOOST = WEIGHTS["TITLE_BOOST"]  # the headline's views, beside the text's
+ACCENT_BOOST = WEIGHTS["ACCENT_BOOST"]  # an exact-accent match scores on the accented view too
+FOLD_BOOST = WEIGHTS["FOLD_BOOST"]  # the folded view, when the query has accents (else the only one)
+COMPOUND_BOOST = WEIGHTS["COMPOUND_BOOST"]  # pyvi's compounds of the query, in the words view
+PAIR_BOOST = WEIGHTS["PAIR_BOOST"]  # two query syllables side by side in the document
 EXPANSION_BOOST = 0.7  # an abbreviation's other form counts, a little less
 CORRECTION_BOOST = 0.8  # a typo's correction counts below the exact word
 COMPLETION_BOOST = 0.8  # a word the last one is the start of counts below the word itself
 MAX_COMPLETIONS = 10  # syllables a prefix stands for, the most used
 ALL_REQUIRED_UP_TO = 4  # syllables; longer queries need only some of their words
-MIN_MATCH_FRACTION = 0.3  # of a long query's non-filler words, at least this many match
+MIN_MATCH_FRACTION = WEIGHTS["MIN_MATCH_FRACTION"]  # of a long query's non-filler words, this many match
 
-FILLER_WEIGHT = 0.2
+FILLER_WEIGHT = WEIGHTS["FILLER_WEIGHT"]  # a filler word scored in a query of nothing else
 
 _USER_SYNTAX = re.compile(r'(?P<neg>-?)"(?P<phrase>[^"]*)"|(?P<neg_word>-?)(?P<word>[^\s"]+)')
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
