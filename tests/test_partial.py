@@ -91,3 +91,10 @@ def test_the_api_and_the_page_say_so(client: FlaskClient) -> None:
     page = client.get("/", query_string={"q": f"Chương Mỹ {UNKNOWN} frobnicate"}).get_data(as_text=True)
     assert "Không bài nào có đủ các từ bạn tìm" in page
     assert "partial-note" not in client.get("/", query_string={"q": "công đoàn"}).get_data(as_text=True)
+
+
+def test_by_date_too_partial_answers_come_after_the_others(local: LocalEngine) -> None:
+    result = local.search(SearchRequest(query=f"Phú Xuyên Chương Mỹ {UNKNOWN}", sort="date"))
+    assert {hit.id for hit in result.hits[:2]} == {CHUONG_MY, PHU_XUYEN} and len(result.hits) == 5
+    second_page = local.search(SearchRequest(query=f"Phú Xuyên Chương Mỹ {UNKNOWN}", per_page=2, page=2))
+    assert CHUONG_MY not in {hit.id for hit in second_page.hits} and len(second_page.hits) == 2
