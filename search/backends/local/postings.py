@@ -326,11 +326,12 @@ class _Segment:
         self.first_doc: int = meta["first_doc"]
         self.documents: int = meta["documents"]
         self.postings: int = meta.get("postings", 0)
-        # Memory-mapped: a lookup touches a few pages, never the whole table.
-        self.keys = np.load(f"{base}.keys.npy", mmap_mode="r")
-        self.checks = np.load(f"{base}.checks.npy", mmap_mode="r")
+        # Memory-mapped: a lookup touches a few pages, never the whole table. Held as
+        # plain arrays over the mapping (np.memmap's indexing costs a Python call each).
+        self.keys = np.asarray(np.load(f"{base}.keys.npy", mmap_mode="r"))
+        self.checks = np.asarray(np.load(f"{base}.checks.npy", mmap_mode="r"))
         self.collisions: int = meta.get("collisions", 0)
-        self.starts = np.load(f"{base}.starts.npy", mmap_mode="r")
+        self.starts = np.asarray(np.load(f"{base}.starts.npy", mmap_mode="r"))
         self.lengths = np.load(f"{base}.lengths.npy")
         # Posting arrays are read with pread: the page cache holds them, not this process.
         self._docs = os.open(f"{base}.docs", os.O_RDONLY)
@@ -366,8 +367,13 @@ class _Segment:
         return np.where(entries >= 0, starts[at + 1] - starts[at], 0)
 
     def read(self, key: int, check: int) -> tuple[np.ndarray, np.ndarray] | None:
-        entry = int(self.entries(np.array([key], dtype=_KEY), np.array([check], dtype=_CHECK))[0])
-        if entry < 0:
+        count = len(self.keys)
+        entry = int(np.searchsorted(self.keys, np.uint64(key)))
+        while entry < count and self.keys[entry] == key:  # more than one: a collision
+            if self.checks[entry] == check:
+                break
+            entry += 1
+        else:
             return None
         start, end = int(self.starts[entry]), int(self.starts[entry + 1])
         docs = os.pread(self._docs, (end - start) * _DOC.itemsize, start * _DOC.itemsize)
