@@ -75,19 +75,23 @@ LONGEST = 3  # syllables of the longest filler word looked for
 
 @dataclass(frozen=True)
 class FillerWords:
-    """Filler words as a query writes them: with its accents, or without any."""
+    """Filler words as a query writes them: with its accents, or without any.
+
+    A word learned from the corpus counts little only as written with its accents:
+    without them it may be another word ("năm", year, is "nam" as in "Quảng Nam"); the
+    hand list's question words are fillers either way ("la gi")."""
 
     accented: frozenset[str]
     folded: frozenset[str]
-    # Those learned from the corpus (not the hand list), with and without accents: one
-    # of one syllable inside a compound of the query ("bác" of "bác sĩ") names something.
+    # Those learned from the corpus (not the hand list): one of one syllable inside a
+    # compound of the query ("bác" of "bác sĩ") names something.
     learned: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, words: Iterable[str], learned: Iterable[str] = ()) -> FillerWords:
-        chosen = frozenset(words)
         also = frozenset(learned)
-        return cls(chosen, frozenset(fold(word) for word in chosen), also | {fold(w) for w in also})
+        chosen = frozenset(words) | also
+        return cls(chosen, frozenset(fold(word) for word in chosen - also), also)
 
     def __len__(self) -> int:
         return len(self.accented)
@@ -164,4 +168,4 @@ def common_fillers(
         for w in longer
         if min(counted[pair] for pair in pairwise(fold(w).split())) >= COMMON_SHARE * documents
     }
-    return FillerWords.of(HAND_FILLERS.accented | common, learned=common - HAND_FILLERS.accented)
+    return FillerWords.of(HAND_FILLERS.accented, learned=common - HAND_FILLERS.accented)
