@@ -14,8 +14,6 @@ import os
 import queue
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -27,7 +25,7 @@ import pytest
 from waitress import create_server, wasyncore
 from waitress.channel import HTTPChannel
 
-from tests.live_server import ROOT, START_TIMEOUT_S
+from tests.live_server import ROOT, Launched, launched
 from webui.server import ARRIVING_SECONDS, DRAIN_SECONDS, SERVER_OPTIONS, drain
 
 IN_FLIGHT = 24  # concurrent searches at the signal: more than a process's 4 threads
@@ -41,13 +39,9 @@ OPTIONS = [pytest.param((), id="one-process"), pytest.param(("--workers", "2"), 
 STOPS = [pytest.param(signal.SIGTERM, id="SIGTERM"), pytest.param(signal.SIGINT, id="SIGINT")]
 
 
-@dataclass
-class Server:
-    """A running ``vnsearch serve``, its address, and the lines it printed."""
-
-    process: subprocess.Popen[str]
-    base: str
-    lines: queue.Queue[str]
+class Server(Launched):
+    """A running ``vnsearch serve``, kept as a process: these tests signal it and read
+    its exit status and what it printed."""
 
     @property
     def address(self) -> tuple[str, int]:
@@ -70,48 +64,12 @@ class Server:
         return "".join(text)
 
 
-def _read_lines(stream: object, lines: queue.Queue[str]) -> None:
-    for line in stream:  # type: ignore[attr-defined]
-        lines.put(line)
-
-
 @contextlib.contextmanager
 def serving(index_dir: Path, options: tuple[str, ...] = ()) -> Iterator[Server]:
-    """``vnsearch serve`` on a free loopback port (as tests/live_server.py starts it, but
-    keeping the process: these tests signal it and read its exit status); killed at the
+    """``vnsearch serve`` on a free loopback port (tests/live_server.py), stopped at the
     end if it is still running."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "search.cli", "serve", "--index", str(index_dir), "--port", "0", *options],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True)
-    reader.start()
-    try:
-        started: list[str] = []
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            except queue.Empty:
-                raise AssertionError(f"no address in {START_TIMEOUT_S} s: {''.join(started)}") from None
-            started.append(line)
-            if line.startswith("Serving on http://127.0.0.1:"):
-                break
-            if process.poll() is not None:
-                raise AssertionError(f"the server exited with {process.returncode}: {''.join(started)}")
-        yield Server(process, line.split("Serving on ", 1)[1].strip(), lines)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=30)
-        if process.stdout is not None:
-            process.stdout.close()
-        reader.join(timeout=5)
+    with launched(index_dir, options=options) as server:
+        yield Server(server.process, server.base, server.lines)
 
 
 @dataclass
