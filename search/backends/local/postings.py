@@ -345,35 +345,32 @@ class _Segment:
         if not count:
             return np.full(len(keys), -1, dtype=np.intp)
         at = np.minimum(np.searchsorted(self.keys, keys), count - 1)
-        same_key = np.asarray(self.keys[at]) == keys
-        found = same_key & (np.asarray(self.checks[at]) == checks)
+        same_key = self.keys[at] == keys
+        found = np.where(same_key & (self.checks[at] == checks), at, -1)
         if self.collisions:  # a term may sit after another one with its key
-            for i in np.flatnonzero(same_key & ~found):
-                entry = int(at[i]) + 1
-                while entry < count and self.keys[entry] == keys[i]:
-                    if self.checks[entry] == checks[i]:
-                        at[i], found[i] = entry, True
-                        break
-                    entry += 1
-        return np.where(found, at, -1)
+            for i in np.flatnonzero(same_key & (found < 0)):
+                found[i] = self._entry(int(keys[i]), int(checks[i]), int(at[i]) + 1)
+        return found
+
+    def _entry(self, key: int, check: int, at: int) -> int:
+        """The entry of the term from ``at`` on, among those with its key; -1 if none."""
+        while at < len(self.keys) and self.keys[at] == key:
+            if self.checks[at] == check:
+                return at
+            at += 1
+        return -1
 
     def frequencies(self, keys: np.ndarray, checks: np.ndarray) -> np.ndarray:
         """Postings of each term (key and check) in this segment (0 for one it lacks)."""
         entries = self.entries(keys, checks)
         if not len(self.keys):
             return np.zeros(len(keys), dtype=np.int64)
-        starts = np.asarray(self.starts)
         at = np.maximum(entries, 0)
-        return np.where(entries >= 0, starts[at + 1] - starts[at], 0)
+        return np.where(entries >= 0, self.starts[at + 1] - self.starts[at], 0)
 
     def read(self, key: int, check: int) -> tuple[np.ndarray, np.ndarray] | None:
-        count = len(self.keys)
-        entry = int(np.searchsorted(self.keys, np.uint64(key)))
-        while entry < count and self.keys[entry] == key:  # more than one: a collision
-            if self.checks[entry] == check:
-                break
-            entry += 1
-        else:
+        entry = self._entry(key, check, int(np.searchsorted(self.keys, np.uint64(key))))
+        if entry < 0:
             return None
         start, end = int(self.starts[entry]), int(self.starts[entry + 1])
         docs = os.pread(self._docs, (end - start) * _DOC.itemsize, start * _DOC.itemsize)
