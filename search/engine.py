@@ -94,12 +94,12 @@ def rebuild(
     sources: Iterable[Path], index_dir: Path, progress: Progress = no_progress, update: bool = False
 ) -> BuildReport:
     """Rebuild (or, with ``update``, bring up to date) the configured backend's index from
-    ``sources``. The Typesense backend always rebuilds in full."""
+    ``sources`` (the Typesense backend updates its live collection in place)."""
     if backend_name() == "typesense":
         require("typesense", BackendUnavailable)
-        from search.backends.typesense.indexer import build_collection
+        from search.backends.typesense.indexer import build_collection, update_collection
 
-        return build_collection(sources, progress=progress)
+        return (update_collection if update else build_collection)(sources, progress=progress)
     from search.backends.local.indexer import build_index, update_index
 
     return (update_index if update else build_index)(sources, index_dir, progress=progress)

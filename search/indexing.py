@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from search.ingest.article import Problem
+from search.ingest.article import Article, Problem, Unchanged
+from search.ingest.sources import Unparsed
 
 # Wraps the stream of sources' items (a progress bar); returns the same items.
 Progress = Callable[[Iterable[Any]], Iterable[Any]]
@@ -33,3 +34,15 @@ class BuildReport:
     @property
     def skipped(self) -> int:
         return len(self.problems)
+
+
+def changed_items(items: Iterable[Any], seen: set[str], report: BuildReport) -> Iterator[Any]:
+    """The new and changed articles (and problems) of an update's ``items``; the ids of
+    all the articles go into ``seen``, and the unchanged ones are counted."""
+    for item in items:
+        if isinstance(item, (Article, Unchanged, Unparsed)):
+            seen.add(item.id)
+        if isinstance(item, Unchanged):
+            report.unchanged += 1
+            continue
+        yield item

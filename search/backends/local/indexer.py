@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,9 +34,9 @@ from search.backends.local.storage import (
     write_meta,
 )
 from search.children import tied_to_this_process
-from search.indexing import BuildReport, Progress, no_progress
-from search.ingest.article import Article, Problem, Unchanged
-from search.ingest.sources import Unparsed, read_sources
+from search.indexing import BuildReport, Progress, changed_items, no_progress
+from search.ingest.article import Article, Problem
+from search.ingest.sources import read_sources
 from search.lexicon.abbreviations import AbbreviationMiner
 from search.lexicon.accents import AccentCounter, AccentVocabulary
 from search.lexicon.suggestions import SuggestionCounter
@@ -280,18 +280,6 @@ def build_index(
         return _finish(build, index, building, index_dir, sources, started)
 
 
-def _changed(items: Iterable[Any], seen: set[str], report: BuildReport) -> Iterator[Any]:
-    """The new and changed articles (and problems) of ``items``; the ids of all the
-    articles go into ``seen``, and the unchanged ones are counted."""
-    for item in items:
-        if isinstance(item, (Article, Unchanged, Unparsed)):
-            seen.add(item.id)
-        if isinstance(item, Unchanged):
-            report.unchanged += 1
-            continue
-        yield item
-
-
 def _delete_vanished(writer: Any, build: _Build, gone: list[str]) -> None:
     """Delete the documents no source has any more (none when the sources had nothing
     readable: an update never deletes everything by accident)."""
@@ -343,7 +331,7 @@ def update_index(
             first_doc = reader.doc_count_all()
         writer = index.writer(limitmb=memory_mb, **WRITER_OPTIONS)
         postings = PostingWriter(building, first_doc)
-        items = _changed(progress(read_sources(sources, old.known, defer=True)), seen, build.report)
+        items = changed_items(progress(read_sources(sources, old.known, defer=True)), seen, build.report)
         build.add(writer, postings, items, workers, replace=True)
         _delete_vanished(
             writer, build, [doc_id for doc_id in old.known if doc_id not in seen] if seen else []

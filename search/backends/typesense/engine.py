@@ -28,8 +28,8 @@ from typing import Any
 from search import fields, snippets
 from search.analysis import segment
 from search.analysis.views import pairs_of
-from search.backends.typesense import records
-from search.backends.typesense.cluster import Cluster
+from search.backends.typesense import records, state
+from search.backends.typesense.cluster import PAGE, Cluster, any_of
 from search.backends.typesense.indexer import META_ID
 from search.backends.typesense.scoring import Candidate, Scorer, Statistics, phrase_parts, plan_terms
 from search.cache import RecentResults
@@ -56,7 +56,6 @@ MAX_RANKED = 1000  # the deepest result a ranked search reaches here (a 400 beyo
 MAX_TOKENS = 20
 TEXT_MATCH_SHARE = 0.0  # of the candidates, kept for Typesense's text match over ...
 TEXT_MATCH_TOKENS = 20  # ... this many of the query's rarest tokens (0.5 of 8: no better)
-PAGE = 250  # Typesense's largest page
 SCORING_FIELDS = ",".join(
     [
         "id",
@@ -84,6 +83,9 @@ DISPLAY_FIELDS = ",".join(
     ]
 )
 FREQUENCY_CACHE = 200_000
+# How often a search checks whether ``--update`` changed the live collection's
+# statistics (a small record read at most this often, in seconds).
+REVISION_CHECK_S = 1.0
 
 
 @dataclass
@@ -97,14 +99,13 @@ class _Generation:
     abbreviations: Abbreviations
     accents: AccentVocabulary
     suggestions: Suggestions
+    revision: str | None  # changes with every build or update (``--update`` writes in place)
+    checked: float  # when the revision was last read (time.monotonic)
 
-
-def _quote(value: str) -> str:
-    return "`" + value.replace("`", "") + "`"
-
-
-def _any_of(name: str, values: list[str]) -> str:
-    return f"{name}:=[{','.join(_quote(v) for v in values)}]"
+    @property
+    def key(self) -> str:
+        """What the caches of frequencies and answers are kept under."""
+        return f"{self.name}@{self.revision}"
 
 
 def _has(tokens: list[str]) -> str:
@@ -133,7 +134,7 @@ class _Query:
         self.filters += self.clause_filters
         for phrase in plan.phrases:
             if isinstance(phrase, list):
-                self.conditions.append(_any_of(records.TERMS, [_token(ref) for ref in phrase]))
+                self.conditions.append(any_of(records.TERMS, [_token(ref) for ref in phrase]))
             else:
                 self.exact = False  # three syllables or more: pairs here, positions in Python
                 folded = phrase_parts(phrase)[0][1]
@@ -181,8 +182,8 @@ def _token(ref: planner.TermRef) -> str:
 
 
 def _facet_filter(districts: tuple[str, ...], years: tuple[int, ...]) -> tuple[list[str], list[str]]:
-    by_district = [_any_of(fields.DISTRICT, list(districts))] if districts else []
-    by_year = [_any_of(fields.YEAR, [str(y) for y in years])] if years else []
+    by_district = [any_of(fields.DISTRICT, list(districts))] if districts else []
+    by_year = [any_of(fields.YEAR, [str(y) for y in years])] if years else []
     return by_district, by_year
 
 
@@ -209,11 +210,17 @@ class TypesenseEngine:
                 f"no collection behind the Typesense alias {self.cluster.alias!r}; "
                 "build one with: vnsearch index"
             )
+        stats = records.stats_collection(name)
         with self._lock:
             cached = self._generation_cache
-            if cached is not None and cached.name == name:
+        if cached is not None and cached.name == name:
+            if time.monotonic() - cached.checked < REVISION_CHECK_S:
                 return cached
-        stats = records.stats_collection(name)
+            revision = state.revision(self.cluster, stats)
+            if revision == cached.revision:
+                cached.checked = time.monotonic()
+                return cached
+        revision = state.revision(self.cluster, stats)  # before the metadata it announces
         record = self.cluster.retrieve(stats, META_ID)
         if record is None:
             raise NoIndex(f"the Typesense collection {name!r} has no statistics; rebuild it")
@@ -226,6 +233,8 @@ class TypesenseEngine:
             Abbreviations(meta["abbreviations"]),
             AccentVocabulary(meta["accents"]),
             Suggestions(tuple(entry) for entry in meta.get("suggestions", [])),
+            revision,
+            time.monotonic(),
         )
         with self._lock:
             self._generation_cache = generation
@@ -269,7 +278,7 @@ class TypesenseEngine:
         missing: list[tuple[str, str]] = []
         with self._lock:
             for key in keys:
-                found = self._frequencies.get((generation.name, *key))
+                found = self._frequencies.get((generation.key, *key))
                 if found is None:
                     missing.append(key)
                 else:
@@ -280,7 +289,7 @@ class TypesenseEngine:
             {
                 "collection": generation.stats,
                 "q": "*",
-                "filter_by": _any_of("id", ids[i : i + PAGE]),
+                "filter_by": any_of("id", ids[i : i + PAGE]),
                 "per_page": PAGE,
                 "include_fields": "id,n",
             }
@@ -293,7 +302,7 @@ class TypesenseEngine:
                 fetched[by_id[hit["document"]["id"]]] = int(hit["document"]["n"])
         with self._lock:
             for key, n in fetched.items():
-                self._frequencies[(generation.name, *key)] = n
+                self._frequencies[(generation.key, *key)] = n
             while len(self._frequencies) > FREQUENCY_CACHE:
                 self._frequencies.popitem(last=False)
         frequencies.update(fetched)
@@ -318,20 +327,7 @@ class TypesenseEngine:
 
     def _stored(self, generation: _Generation, ids: list[str], wanted: str) -> dict[str, dict[str, Any]]:
         """Content records by id."""
-        searches = [
-            {
-                "collection": generation.content,
-                "q": "*",
-                "filter_by": _any_of("id", ids[i : i + PAGE]),
-                "per_page": len(ids[i : i + PAGE]),
-                "include_fields": wanted,
-            }
-            for i in range(0, len(ids), PAGE)
-        ]
-        found: dict[str, dict[str, Any]] = {}
-        for result in self.cluster.multi_search(searches) if searches else []:
-            found.update({hit["document"]["id"]: hit["document"] for hit in result["hits"]})
-        return found
+        return self.cluster.lookup(generation.content, ids, wanted)
 
     def _candidate_ids(
         self,
@@ -448,7 +444,7 @@ class TypesenseEngine:
         """Ranked, highlighted, faceted results for one request (a request answered
         lately on the same collection from memory)."""
         generation = self._generation()
-        return self._recent.answer(generation.name, request, lambda: self._search(generation, request))
+        return self._recent.answer(generation.key, request, lambda: self._search(generation, request))
 
     def _search(self, generation: _Generation, request: SearchRequest) -> SearchResult:
         started = time.perf_counter()

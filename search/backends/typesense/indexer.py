@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -22,9 +22,9 @@ from typing import Any
 
 from search.analysis.pipeline import segmented
 from search.analysis.views import Analysed, quantised
-from search.backends.typesense import records
+from search.backends.typesense import records, state
 from search.backends.typesense.cluster import Cluster
-from search.indexing import BuildReport, Progress, no_progress
+from search.indexing import BuildReport, Progress, changed_items, no_progress
 from search.ingest.article import Problem
 from search.ingest.sources import read_sources
 from search.lexicon.abbreviations import AbbreviationMiner
@@ -47,10 +47,18 @@ class _Statistics:
         self.documents = 0
 
     def add(self, analysed: Analysed) -> None:
-        self.documents += 1
-        for view, tokens in records.view_tokens(analysed).items():
-            self.frequencies[view].update(set(tokens))
-            self.lengths[view] += quantised(len(tokens))
+        self.count(records.view_tokens(analysed))
+
+    def count(self, tokens: dict[str, list[str]], sign: int = 1) -> None:
+        """Count one article's view tokens in (``sign`` 1) or out (-1, an update's
+        replaced or deleted article)."""
+        self.documents += sign
+        for view, found in tokens.items():
+            if sign > 0:
+                self.frequencies[view].update(set(found))
+            else:
+                self.frequencies[view].subtract(set(found))
+            self.lengths[view] += sign * quantised(len(found))
 
     def records(self) -> Iterator[dict[str, Any]]:
         """One record a syllable; one a compound or pair that two or more documents
@@ -82,17 +90,25 @@ class _Learned:
     miner: AbbreviationMiner = field(default_factory=AbbreviationMiner)
     accents: AccentCounter = field(default_factory=AccentCounter)
     suggestions: SuggestionCounter = field(default_factory=SuggestionCounter)
+    next_seq: int = 1  # the number the next article gets (``seq``: the order of stored_texts)
 
 
 def _import_articles(
-    cluster: Cluster, name: str, sources: list[Path], progress: Progress, workers: int, report: BuildReport
-) -> _Learned:
-    """Analyse every article and import its records into the index and content collections."""
-    learned = _Learned()
+    cluster: Cluster,
+    name: str,
+    items: Iterable[Any],
+    workers: int,
+    report: BuildReport,
+    learned: _Learned,
+    before_import: Callable[[list[str]], None] = lambda ids: None,
+) -> None:
+    """Analyse the articles of ``items`` and import their records into the index and
+    content collections, a batch at a time; ``before_import`` is told each batch's ids
+    first (an update uncounts the versions the batch replaces)."""
 
     def analysed_documents() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         compounds: list[str]
-        for item, compounds in segmented(progress(read_sources(sources, defer=True)), workers):
+        for item, compounds in segmented(items, workers):
             if isinstance(item, Problem):
                 report.problems.append(item)
                 continue
@@ -102,12 +118,60 @@ def _import_articles(
             learned.accents.add_compounds(compounds)
             learned.suggestions.add(item.id, item.title, item.districts, compounds)
             report.indexed += 1
-            yield records.documents(item, analysed, report.indexed)
+            learned.next_seq += 1
+            yield records.documents(item, analysed, learned.next_seq - 1)
 
     for batch in _batches(analysed_documents(), BATCH):
+        before_import([indexed["id"] for indexed, _content in batch])
         cluster.import_documents(name, [indexed for indexed, _content in batch])
         cluster.import_documents(records.content_collection(name), [content for _indexed, content in batch])
-    return learned
+
+
+def _meta(
+    cluster: Cluster,
+    name: str,
+    learned: _Learned,
+    accents: dict[str, str],
+    report: BuildReport,
+    sources: list[Path],
+) -> dict[str, Any]:
+    """The metadata record of collection ``name`` (read by every engine)."""
+    abbreviations = learned.miner.result()
+    report.abbreviations = len(abbreviations)
+    statistics = learned.statistics
+    documents = cluster.count(name)
+    return {
+        "documents": documents,
+        "averages": {
+            view: (total / documents if documents else 1.0) for view, total in statistics.lengths.items()
+        },
+        "length_sums": statistics.lengths,
+        "abbreviations": abbreviations.pairs,
+        "accents": accents,
+        # no headlines, and the most used phrases only: the record stays small
+        "suggestions": [
+            entry for entry in learned.suggestions.entries(learned.miner.as_written()) if entry[0] != HEADLINE
+        ][:MAX_SUGGESTIONS],
+        "built_at": datetime.now().isoformat(timespec="seconds"),
+        "sources": [str(s) for s in sources],
+        "indexed": report.indexed,
+        "unchanged": report.unchanged,
+        "deleted": report.deleted,
+        "skipped": report.skipped,
+        "next_seq": learned.next_seq,
+    }
+
+
+def _publish_meta(
+    cluster: Cluster, name: str, learned: _Learned, meta: dict[str, Any], started: float
+) -> None:
+    """The update's state, the metadata record, then a new revision (engines that see
+    it read the metadata again)."""
+    stats = records.stats_collection(name)
+    state.save(cluster, stats, learned.miner, learned.suggestions)
+    meta["seconds"] = round(time.perf_counter() - started, 2)
+    cluster.import_documents(stats, [{"id": META_ID, "meta": json.dumps(meta, ensure_ascii=False)}])
+    state.set_revision(cluster, stats, datetime.now().strftime("%Y%m%dT%H%M%S%f"))
 
 
 def _import_statistics(
@@ -118,27 +182,8 @@ def _import_statistics(
         learned.accents.add_syllable(syllable, n)
     for batch in _batches(learned.statistics.records(), STATS_BATCH):
         cluster.import_documents(records.stats_collection(name), batch)
-    abbreviations = learned.miner.result()
-    report.abbreviations = len(abbreviations)
-    report.seconds = time.perf_counter() - started
-    meta = {
-        "documents": cluster.count(name),
-        "averages": learned.statistics.averages(),
-        "abbreviations": abbreviations.pairs,
-        "accents": learned.accents.learned(report.indexed).forms,
-        # no headlines, and the most used phrases only: the record stays small
-        "suggestions": [
-            entry for entry in learned.suggestions.entries(learned.miner.as_written()) if entry[0] != HEADLINE
-        ][:MAX_SUGGESTIONS],
-        "built_at": datetime.now().isoformat(timespec="seconds"),
-        "sources": [str(s) for s in sources],
-        "indexed": report.indexed,
-        "skipped": report.skipped,
-        "seconds": round(report.seconds, 2),
-    }
-    cluster.import_documents(
-        records.stats_collection(name), [{"id": META_ID, "meta": json.dumps(meta, ensure_ascii=False)}]
-    )
+    meta = _meta(cluster, name, learned, learned.accents.learned(report.indexed).forms, report, sources)
+    _publish_meta(cluster, name, learned, meta, started)
 
 
 def build_collection(
@@ -171,7 +216,9 @@ def _build(
     try:
         cluster.create_collection(records.stats_schema(records.stats_collection(name)))
         cluster.create_collection(records.content_schema(records.content_collection(name)))
-        learned = _import_articles(cluster, name, sources, progress, workers, report)
+        learned = _Learned()
+        items = progress(read_sources(sources, defer=True))
+        _import_articles(cluster, name, items, workers, report, learned)
         if report.indexed == 0:
             raise _NothingIndexed
         _import_statistics(cluster, name, learned, report, sources, started)
@@ -192,3 +239,158 @@ def _build(
 
 class _NothingIndexed(Exception):
     pass
+
+
+# -- updates -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Previous:
+    """What an update reads of the live collection: its metadata, the lexicon's state,
+    and the fingerprint of every article's input."""
+
+    name: str
+    meta: dict[str, Any]
+    miner: AbbreviationMiner
+    suggestions: SuggestionCounter
+    fingerprints: dict[str, str]
+
+
+def _previous(cluster: Cluster, name: str) -> _Previous | None:
+    """The live collection's state, or None when it was built without what an update
+    needs (before updates existed): the update is then a rebuild."""
+    stats = records.stats_collection(name)
+    record = cluster.retrieve(stats, META_ID)
+    meta = json.loads(record["meta"]) if record else {}
+    lexicon = state.load(cluster, stats) if "length_sums" in meta and "next_seq" in meta else None
+    if lexicon is None:
+        return None
+    fingerprints = {
+        row["id"]: row[records.FINGERPRINT]
+        for row in cluster.export(records.content_collection(name), f"id,{records.FINGERPRINT}")
+        if row.get(records.FINGERPRINT)
+    }
+    if len(fingerprints) != int(meta["documents"]):
+        return None
+    return _Previous(name, meta, *lexicon, fingerprints)
+
+
+def update_collection(
+    sources: Iterable[Path],
+    index_dir: Path | None = None,
+    progress: Progress = no_progress,
+    memory_mb: int = 256,
+    workers: int = 0,
+    cluster: Cluster | None = None,
+) -> BuildReport:
+    """Bring the live collection in line with ``sources`` in place: new and changed
+    articles are imported (unchanged ones skipped unparsed, by their input's
+    fingerprint), articles no source has any more are deleted, and the document
+    frequencies, lengths, abbreviations, suggestions and accents follow. Without a
+    collection that can be updated, this is a rebuild. ``index_dir`` and ``memory_mb``
+    are ignored, as in :func:`build_collection`.
+    """
+    del index_dir, memory_mb
+    started = time.perf_counter()
+    cluster = cluster or Cluster.from_environment()
+    sources = list(sources)
+    with cluster.rebuild_lock():
+        name = cluster.resolve_alias()
+        previous = _previous(cluster, name) if name else None
+        if previous is None:
+            return _build(cluster, sources, progress, workers, started)
+        return _update(cluster, previous, sources, progress, workers, started)
+
+
+class _Changes:
+    """The statistics an update changes: view tokens counted in and out, and the
+    records of the terms whose document frequency moved, written back."""
+
+    def __init__(self, cluster: Cluster, name: str) -> None:
+        self.cluster = cluster
+        self.content = records.content_collection(name)
+        self.stats = records.stats_collection(name)
+        self.counts = _Statistics()
+
+    def uncount(self, ids: list[str]) -> None:
+        """Count out the stored versions of these articles (those the collection has)."""
+        fields_wanted = ",".join(("id", *records.SEQUENCES))
+        for stored in self.cluster.lookup(self.content, ids, fields_wanted).values():
+            self.counts.count(records.stored_view_tokens(stored), -1)
+
+    def write(self) -> dict[str, int]:
+        """Apply the counted changes to the statistics records; the new frequencies of the
+        accented syllables that moved. A compound or pair without a record (one the last
+        build counted in at most one article) is taken as in none: its count can be one
+        below a rebuild's until the next rebuild."""
+        moved = {
+            records.stat_id(view, term): (view, term, n)
+            for view, counts in self.counts.frequencies.items()
+            for term, n in counts.items()
+            if n
+        }
+        current = self.cluster.lookup(self.stats, sorted(moved), "id,n")
+        upserts, deletes, accented = [], [], {}
+        for stat_id, (view, term, change) in moved.items():
+            n = (int(current[stat_id]["n"]) if stat_id in current else 0) + change
+            if view == records.BODY:
+                accented[term] = n
+            if n >= (2 if view in SPARSE_VIEWS else 1):
+                upserts.append({"id": stat_id, "n": n})
+            elif stat_id in current:
+                deletes.append(stat_id)
+        for batch in _batches(upserts, STATS_BATCH):
+            self.cluster.import_documents(self.stats, batch)
+        self.cluster.delete_documents(self.stats, deletes)
+        return accented
+
+
+def _update(
+    cluster: Cluster,
+    previous: _Previous,
+    sources: list[Path],
+    progress: Progress,
+    workers: int,
+    started: float,
+) -> BuildReport:
+    """:func:`update_collection`'s work on the live collection, under the rebuild lock."""
+    name, meta = previous.name, previous.meta
+    report = BuildReport()
+    changes = _Changes(cluster, name)
+    learned = _Learned(
+        changes.counts, previous.miner, suggestions=previous.suggestions, next_seq=int(meta["next_seq"])
+    )
+    known = previous.fingerprints
+    seen: set[str] = set()
+    items = changed_items(progress(read_sources(sources, known, defer=True)), seen, report)
+    _import_articles(
+        cluster,
+        name,
+        items,
+        workers,
+        report,
+        learned,
+        before_import=lambda ids: changes.uncount([i for i in ids if i in known]),
+    )
+    gone = [doc_id for doc_id in known if doc_id not in seen] if seen else []  # never all by accident
+    changes.uncount(gone)
+    for collection in (name, records.content_collection(name)):
+        cluster.delete_documents(collection, gone)
+    learned.miner.forget(gone)
+    learned.suggestions.forget(gone)
+    report.deleted = len(gone)
+    if report.indexed == 0 and not gone:
+        report.seconds = time.perf_counter() - started
+        report.generation = Path(f"typesense:{name}")
+        return report
+    for syllable, n in changes.write().items():
+        learned.accents.add_syllable(syllable, n)
+    learned.statistics.lengths = {
+        view: meta["length_sums"].get(view, 0.0) + change for view, change in changes.counts.lengths.items()
+    }
+    # what the whole corpus said stands; the update's new words are added
+    accents = {**learned.accents.learned(report.indexed).forms, **meta["accents"]}
+    _publish_meta(cluster, name, learned, _meta(cluster, name, learned, accents, report, sources), started)
+    report.seconds = time.perf_counter() - started
+    report.generation = Path(f"typesense:{name}")
+    return report

@@ -21,7 +21,7 @@ from typing import Any
 
 from search import fields
 from search.analysis.analyzers import COMPOUND_JOINER
-from search.analysis.views import Analysed
+from search.analysis.views import Analysed, pairs_of
 from search.ingest.article import Article
 from search.text import has_diacritics
 
@@ -130,6 +130,24 @@ def view_tokens(analysed: Analysed) -> dict[str, list[str]]:
     return {VIEWS[name]: tokens for name, tokens in analysed.tokens().items()}
 
 
+FINGERPRINT = "fp"  # of the article's input, for ``--update`` (content collection)
+SEQUENCES = (TITLE_SEQUENCE, BODY_SEQUENCE, WORDS_SEQUENCE, TITLE_FOLDED_SEQUENCE, BODY_FOLDED_SEQUENCE)
+
+
+def stored_view_tokens(content: dict[str, Any]) -> dict[str, list[str]]:
+    """What :func:`view_tokens` gave for the article a content record was made of, read
+    back from its token sequences (an update uncounts a replaced or deleted article)."""
+    title, body, words, title_folded, body_folded = (str(content.get(name, "")).split() for name in SEQUENCES)
+    return {
+        TITLE: title,
+        TITLE_FOLDED: title_folded,
+        BODY: body,
+        BODY_FOLDED: body_folded,
+        WORDS: words,
+        PAIRS: pairs_of(title_folded) + pairs_of(body_folded),
+    }
+
+
 def documents(article: Article, analysed: Analysed, seq: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """The article's record in the index collection (the tokens, facets and sort key:
     small, because Typesense reads a whole record for every hit it lists) and in the
@@ -154,6 +172,7 @@ def documents(article: Article, analysed: Analysed, seq: int) -> tuple[dict[str,
         fields.DATE_ISO: article.date_iso,
         fields.AUTHOR: article.author,
         fields.URL: article.url,
+        FINGERPRINT: article.fingerprint,
     }
     if article.districts:
         indexed[fields.DISTRICT] = content[fields.DISTRICT] = list(article.districts)
