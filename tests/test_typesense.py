@@ -154,7 +154,10 @@ def test_no_collection_yet_is_a_503(
     assert response.status_code == 503
 
 
-def test_rebuild_swaps_the_alias_and_drops_older_collections(typesense_node: Node, tmp_path: Path) -> None:
+def test_rebuild_swaps_the_alias_and_drops_older_collections(
+    typesense_node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(typesense_engine, "REVISION_CHECK_S", 0.0)  # follow the alias at once
     cluster = cluster_for([typesense_node], "swap")
     build_collection([_one_seed(tmp_path, "001_87ea7937df2d375c")], cluster=cluster)
     engine = TypesenseEngine(cluster=cluster)
@@ -425,3 +428,32 @@ def test_update_through_the_cli_and_of_a_collection_without_state(
     assert result.exit_code == 0, result.output
     assert cluster.resolve_alias() != live
     assert TypesenseEngine(cluster=cluster).search(SearchRequest(query="")).total == 5
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        SearchRequest(query="chuong my"),
+        SearchRequest(query="Phong trào thi đua của công đoàn ngành giáo dục Hà Nội năm học này ra sao?"),
+        SearchRequest(query="công đoàn", districts=("Chương Mỹ",)),
+        SearchRequest(query="giáo dục", sort="date", page=2, per_page=2),
+        SearchRequest(query='"công đoàn" -"Phú Xuyên"'),
+    ],
+    ids=["short", "question", "facet", "by-date", "phrase"],
+)
+def test_a_search_takes_two_round_trips(
+    seeded_cluster: Cluster, monkeypatch: pytest.MonkeyPatch, request_: SearchRequest
+) -> None:
+    engine = TypesenseEngine(cluster=seeded_cluster)
+    engine.search(SearchRequest(query="khởi động"))  # the collection's metadata, read once
+    requests: list[str] = []
+    call = Cluster._call
+
+    def counted(self: Cluster, action: Any) -> Any:
+        requests.append(repr(action))
+        return call(self, action)
+
+    monkeypatch.setattr(Cluster, "_call", counted)
+    result = engine.search(request_)
+    assert result.total > 0 and result.hits
+    assert len(requests) == 2, requests

@@ -1,9 +1,12 @@
 """The engine facade on a Typesense cluster: the methods and results of
 :class:`search.engine.Engine`, answered by the cluster plus our own scoring.
 
-One search takes four requests: (1) the document frequencies of the query's terms,
-the match count and the facet counts; (2) the postings (ids only) of the query's
-rarest tokens; (3) the candidates' token sequences; (4) the page's display fields.
+One search takes two requests: (1) the document frequencies of the query's terms, the
+match count and the facet counts, and the postings (ids only) of the query's tokens
+(those the frequencies seen so far do not rule out as too common); (2) the candidates'
+token sequences and display fields. A third only pages through many exact matches of
+a deep page, or tops up too few candidates by Typesense's text match. The alias and the
+statistics' revision are looked up at most once a second (:data:`REVISION_CHECK_S`).
 
 What matches is decided by our query plan. A query of up to four syllables needs all
 of them: that is a Typesense filter on exact tokens, so total and facets are exact,
@@ -23,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from search import fields, snippets
 from search.analysis import segment
@@ -53,7 +56,7 @@ from search.results import (
 
 CANDIDATES = 200  # documents scored per query (more when a deeper page is asked)
 MAX_RANKED = 1000  # the deepest result a ranked search reaches here (a 400 beyond it)
-MAX_TOKENS = 20
+MAX_POSTINGS_SEARCHES = 40  # tokens whose postings the first request may list
 TEXT_MATCH_SHARE = 0.0  # of the candidates, kept for Typesense's text match over ...
 TEXT_MATCH_TOKENS = 20  # ... this many of the query's rarest tokens (0.5 of 8: no better)
 SCORING_FIELDS = ",".join(
@@ -83,9 +86,18 @@ DISPLAY_FIELDS = ",".join(
     ]
 )
 FREQUENCY_CACHE = 200_000
-# How often a search checks whether ``--update`` changed the live collection's
-# statistics (a small record read at most this often, in seconds).
+# How often a search checks whether a rebuild moved the alias or ``--update`` changed the
+# live collection's statistics (two small requests at most this often, in seconds).
 REVISION_CHECK_S = 1.0
+
+
+class Listed(NamedTuple):
+    """What the first request listed: the total, the first page of ids of an exact
+    filter, and the whole postings of the tokens that had at most a page."""
+
+    total: int
+    matching: list[str]
+    postings: dict[str, list[str]]
 
 
 @dataclass
@@ -153,25 +165,33 @@ class _Query:
         ]
         return " || ".join(f"({a})" for a in alternatives)
 
-    def tokens(self, statistics: Statistics) -> list[tuple[str, float, int]]:
-        """The query's folded syllables and pairs as Typesense tokens, with their IDF
-        and document frequency, rarest first."""
-        terms: dict[tuple[str, str], int] = {}
+    def token_terms(self) -> list[tuple[str, str]]:
+        """The query's folded syllables (not its filler words) and pairs, as (view,
+        term): the tokens whose postings can choose the candidates."""
+        terms: dict[tuple[str, str], None] = {}
         for clause in self.plan.clauses:
             if clause.filler:
                 continue
             for alternative in clause.alternatives:
                 for syllable in alternative:
-                    text = syllable[0].text
-                    frequencies = statistics.frequencies
-                    terms[records.BODY_FOLDED, text] = max(
-                        frequencies.get((records.BODY_FOLDED, text), 0),
-                        frequencies.get((records.TITLE_FOLDED, text), 0),
-                    )
+                    terms[records.BODY_FOLDED, syllable[0].text] = None
         for ref in self.plan.boosts:
             if ref.field == fields.PAIRS:
-                terms[records.PAIRS, ref.text] = statistics.frequencies.get((records.PAIRS, ref.text), 1)
-        ordered = sorted((n, term) for (_view, term), n in terms.items() if n > 0)
+                terms[records.PAIRS, ref.text] = None
+        return list(terms)
+
+    def tokens(self, statistics: Statistics) -> list[tuple[str, float, int]]:
+        """The query's folded syllables and pairs as Typesense tokens, with their IDF
+        and document frequency, rarest first."""
+        frequencies = statistics.frequencies
+        found: dict[str, int] = {}
+        for view, term in self.token_terms():
+            if view == records.PAIRS:
+                found[term] = frequencies.get((records.PAIRS, term), 1)
+            else:
+                n = (records.BODY_FOLDED, term), (records.TITLE_FOLDED, term)
+                found[term] = max(frequencies.get(n[0], 0), frequencies.get(n[1], 0))
+        ordered = sorted((n, term) for term, n in found.items() if n > 0)
         return [(records.token(term), ranking.idf(n, statistics.documents), n) for n, term in ordered]
 
 
@@ -204,6 +224,13 @@ class TypesenseEngine:
 
     # -- the built collection --------------------------------------------------------
     def _generation(self) -> _Generation:
+        """The collection the alias points at, with its metadata: looked up again (the
+        alias and the statistics' revision) at most every :data:`REVISION_CHECK_S`, so
+        that a search's requests are its own."""
+        with self._lock:
+            cached = self._generation_cache
+        if cached is not None and time.monotonic() - cached.checked < REVISION_CHECK_S:
+            return cached
         name = self.cluster.resolve_alias()
         if name is None:
             raise NoIndex(
@@ -211,11 +238,7 @@ class TypesenseEngine:
                 "build one with: vnsearch index"
             )
         stats = records.stats_collection(name)
-        with self._lock:
-            cached = self._generation_cache
         if cached is not None and cached.name == name:
-            if time.monotonic() - cached.checked < REVISION_CHECK_S:
-                return cached
             revision = state.revision(self.cluster, stats)
             if revision == cached.revision:
                 cached.checked = time.monotonic()
@@ -310,10 +333,13 @@ class TypesenseEngine:
         return Statistics(documents, generation.meta["averages"], frequencies), results[len(lookups) :]
 
     # -- candidates --------------------------------------------------------------------
-    def _ids(self, name: str, params: dict[str, Any], limit: int) -> list[str]:
-        """Up to ``limit`` ids one search lists, page by page."""
-        ids: list[str] = []
-        page = 1
+    def _ids(
+        self, name: str, params: dict[str, Any], limit: int, first_page: list[str] | None = None
+    ) -> list[str]:
+        """Up to ``limit`` ids one search lists, page by page (``first_page``: the ids of
+        its first page of :data:`PAGE`, already fetched)."""
+        ids: list[str] = list(first_page or [])
+        page = 2 if first_page is not None else 1
         while len(ids) < limit:
             per_page = min(PAGE, limit - len(ids)) if page == 1 else PAGE
             result = self.cluster.search(
@@ -329,6 +355,33 @@ class TypesenseEngine:
         """Content records by id."""
         return self.cluster.lookup(generation.content, ids, wanted)
 
+    def _postings_searches(
+        self, generation: _Generation, query: _Query, filters: list[str]
+    ) -> list[dict[str, Any]]:
+        """The searches that list the postings (ids only) of the query's tokens, sent with
+        the statistics: a token whose cached frequency says it is too common to list is
+        left out, one not seen yet is listed up to a page (the statistics then say which
+        are rare enough to count, :meth:`_candidate_ids`)."""
+        narrowing = filters if query.exact else [c for c in filters if c not in query.clause_filters]
+        searches = []
+        for view, term in query.token_terms()[:MAX_POSTINGS_SEARCHES]:
+            with self._lock:
+                known = self._frequencies.get((generation.key, view, term))
+            if known is not None and (known > PAGE or known == 0):
+                continue
+            token = records.token(term)
+            searches.append(
+                {
+                    "collection": generation.name,
+                    "q": "*",
+                    "filter_by": _filter([*narrowing, f"{records.TERMS}:={token}"]),
+                    "per_page": PAGE if known is None else known,
+                    "include_fields": "id",
+                    "token": token,  # not Typesense's: which token this search lists
+                }
+            )
+        return searches
+
     def _candidate_ids(
         self,
         generation: _Generation,
@@ -336,42 +389,30 @@ class TypesenseEngine:
         filters: list[str],
         statistics: Statistics,
         limit: int,
-        total: int | None,
+        listed: Listed,
     ) -> list[str]:
         """The documents to score: all that match when the filter is exact and they are
         few; else those with the most (by IDF) of the query's rarest tokens, whose
-        postings Typesense lists (ids only), topped up by its own text match."""
+        postings came with the statistics, topped up by Typesense's own text match."""
         every = {"q": "*", "filter_by": _filter(filters)} if filters else {"q": "*"}
-        if (total is not None and query.exact and total <= limit) or query.plan.matches_everything:
-            return self._ids(generation.name, every, limit)
+        if (query.exact or query.plan.matches_everything) and listed.total <= limit:
+            if listed.total <= len(listed.matching):
+                return listed.matching
+            return self._ids(generation.name, every, limit, listed.matching)
         tokens = query.tokens(statistics)
-        narrowing = filters if query.exact else [c for c in filters if c not in query.clause_filters]
-        rare: list[tuple[str, float, int]] = []
-        budget = POSTINGS_BUDGET
-        for token, idf, n in tokens[:MAX_TOKENS]:
-            if n > min(budget, PAGE):
-                break
-            rare.append((token, idf, n))
-            budget -= n
-        searches = [
-            {
-                "collection": generation.name,
-                "q": "*",
-                "filter_by": _filter([*narrowing, f"{records.TERMS}:={token}"]),
-                "per_page": n,
-                "include_fields": "id",
-            }
-            for token, _idf, n in rare
-        ]
         evidence: dict[str, float] = {}
-        for (_token, idf, _n), result in zip(
-            rare, self.cluster.multi_search(searches) if searches else [], strict=True
-        ):
-            for hit in result["hits"]:
-                doc_id = hit["document"]["id"]
+        budget = POSTINGS_BUDGET
+        every_token = True  # ... listed: no other document has any of them
+        for token, idf, n in tokens:
+            postings = listed.postings.get(token)
+            if n > min(budget, PAGE) or postings is None:
+                every_token = False
+                break
+            for doc_id in postings:
                 evidence[doc_id] = evidence.get(doc_id, 0.0) + idf
+            budget -= n
         chosen = sorted(evidence, key=lambda i: -evidence[i])[: limit - int(limit * TEXT_MATCH_SHARE)]
-        if len(chosen) < limit and tokens:
+        if len(chosen) < limit and tokens and not every_token:
             params = {
                 **every,
                 "q": " ".join(token for token, _idf, _n in tokens[:TEXT_MATCH_TOKENS]),
@@ -425,20 +466,47 @@ class TypesenseEngine:
         return counts
 
     # -- searching -----------------------------------------------------------------------
-    def _ranked(
+    def _answer(
         self,
         generation: _Generation,
         query: _Query,
         filters: list[str],
         limit: int,
-        statistics: Statistics,
-        total: int | None = None,
-    ) -> list[tuple[Candidate, float]]:
+        counting: list[dict[str, Any]],
+        wanted: str,
+    ) -> tuple[list[tuple[dict[str, Any], float]], list[dict[str, Any]]]:
+        """The best ``limit`` documents for the query as (content record with the fields
+        ``wanted`` and the scoring fields, score), and the results of the searches
+        ``counting`` (total and facets; the first one's filter must be ``filters``).
+
+        Two round trips: the statistics, the counts and the postings of the query's
+        tokens in one request, the candidates' content in another (a third only to page
+        through many exact matches, or to top up too few candidates by text match)."""
         limit_candidates = max(limit, CANDIDATES)
-        ids = self._candidate_ids(generation, query, filters, statistics, limit_candidates, total)
-        stored = self._stored(generation, ids, SCORING_FIELDS)
+        listing = bool(counting) and (query.exact or query.plan.matches_everything)
+        if listing:
+            counting = [
+                {**counting[0], "per_page": min(limit_candidates, PAGE), "include_fields": "id"},
+                *counting[1:],
+            ]
+        postings = self._postings_searches(generation, query, filters)
+        tokens = [search.pop("token") for search in postings]
+        statistics, results = self._statistics(generation, plan_terms(query.plan), counting + postings)
+        counted = results[: len(counting)]
+        listed = Listed(
+            total=int(counted[0]["found"]) if counted else limit_candidates + 1,
+            matching=[hit["document"]["id"] for hit in counted[0]["hits"]] if listing else [],
+            postings={
+                token: [hit["document"]["id"] for hit in result["hits"]]
+                for token, result in zip(tokens, results[len(counting) :], strict=True)
+                if int(result["found"]) <= len(result["hits"])  # the whole list
+            },
+        )
+        ids = self._candidate_ids(generation, query, filters, statistics, limit_candidates, listed)
+        stored = self._stored(generation, ids, f"{SCORING_FIELDS},{wanted}" if wanted else SCORING_FIELDS)
         candidates = [Candidate.from_hit(stored[i]) for i in ids if i in stored]
-        return Scorer(candidates, statistics, query.plan).ranked(query.plan, limit)
+        ranked = Scorer(candidates, statistics, query.plan).ranked(query.plan, limit)
+        return [(stored[candidate.id], score) for candidate, score in ranked], counted
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Ranked, highlighted, faceted results for one request (a request answered
@@ -452,32 +520,35 @@ class TypesenseEngine:
         by_district, by_year = _facet_filter(request.districts, request.years)
         filters = query.filters + by_district + by_year
         ranked = request.sort == "relevance" and not query.parsed.is_empty
-        keys = plan_terms(query.plan) if ranked else set()
-        statistics, counted = self._statistics(
-            generation, keys, self._facet_searches(generation, query.filters, request)
-        )
-        total_result, facet_results = counted[0], counted[1:] or counted[:1]
-        total = int(total_result["found"])
+        counting = self._facet_searches(generation, query.filters, request)
         first = (request.page - 1) * request.per_page
         if ranked:
-            if first < total and first + request.per_page > MAX_RANKED:
-                raise BadRequest(
-                    f"results beyond the first {MAX_RANKED} cannot be ranked on this backend: "
-                    "narrow the search, or sort by date (sort=date) to page through all of them"
-                )
-            best = self._ranked(generation, query, filters, first + request.per_page, statistics, total)
-            page: list[tuple[str, float | None]] = [(c.id, score) for c, score in best[first:]]
+            if first + request.per_page > MAX_RANKED:
+                # a page that deep is refused unless there is nothing there (one count)
+                total = int(self.cluster.multi_search(counting[:1])[0]["found"])
+                if first < total:
+                    raise BadRequest(
+                        f"results beyond the first {MAX_RANKED} cannot be ranked on this backend: "
+                        "narrow the search, or sort by date (sort=date) to page through all of them"
+                    )
+            best, counted = self._answer(
+                generation, query, filters, first + request.per_page, counting, DISPLAY_FIELDS
+            )
+            page: list[tuple[dict[str, Any], float | None]] = list(best[first:])
         else:
             sort_by = f"{fields.SORT_DATE}:desc,{records.SORT_ID}:asc"
             params: dict[str, Any] = {"q": "*", "sort_by": sort_by, "include_fields": "id"}
             params.update({"page": request.page, "per_page": request.per_page})
             if filters:
                 params["filter_by"] = _filter(filters)
-            hits = self.cluster.search(generation.name, params)["hits"]
-            page = [(hit["document"]["id"], None) for hit in hits]
-        stored = self._stored(generation, [doc_id for doc_id, _ in page], DISPLAY_FIELDS)
-        hits = [self._hit(stored[doc_id], score, query.marks) for doc_id, score in page if doc_id in stored]
-        facets, distinct = faceted(self._counts(facet_results), request)
+            results = self.cluster.multi_search([*counting, {"collection": generation.name, **params}])
+            counted, hits = results[:-1], results[-1]["hits"]
+            ids = [hit["document"]["id"] for hit in hits]
+            stored = self._stored(generation, ids, DISPLAY_FIELDS)
+            page = [(stored[doc_id], None) for doc_id in ids if doc_id in stored]
+        total = int(counted[0]["found"])
+        hits = [self._hit(record, score, query.marks) for record, score in page]
+        facets, distinct = faceted(self._counts(counted[1:] or counted[:1]), request)
         return SearchResult(
             request=request,
             total=total,
@@ -509,9 +580,8 @@ class TypesenseEngine:
         """Just the ranking: (id, score) of the best ``limit`` documents, no snippets."""
         generation = self._generation()
         query = _Query(query_text, generation.abbreviations)
-        statistics, _ = self._statistics(generation, plan_terms(query.plan), [])
-        ranked = self._ranked(generation, query, query.filters, limit, statistics)
-        return [(c.id, score) for c, score in ranked]
+        best, _ = self._answer(generation, query, query.filters, limit, [], "")
+        return [(str(stored["id"]), score) for stored, score in best]
 
     # -- documents -------------------------------------------------------------------------
     def document(self, doc_id: str) -> Document | None:
