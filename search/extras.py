@@ -10,6 +10,7 @@ from search.errors import MissingExtra
 EXTRAS = {
     "bench": ("bm25s", "ir_measures", "psutil"),  # vnsearch eval, bench, load
     "typesense": ("typesense",),  # VNSEARCH_BACKEND=typesense
+    "learn": ("lightgbm",),  # python -m search.tools.learned
 }
 
 

@@ -108,6 +108,7 @@ class _Matched(NamedTuple):
     partial: np.ndarray | None  # the matched documents that have only some of the words
     typos: dict[str, list[str]]
     converted: str | None  # the query read as Telex or VNI keystrokes, when it was typed so
+    plan: planner.Plan  # what was evaluated (search.backends.local.features reads it)
 
 
 NEIGHBOURS_CACHED = 50_000  # words whose neighbours one edit away a generation remembers
@@ -296,8 +297,8 @@ class LocalEngine:
 
     @staticmethod
     def _matched(opened: _Opened, query_text: str, prefix: bool = False) -> _Matched:
-        """The parsed query, every document's score, which documents match, and the
-        typos the query may hold."""
+        """The parsed query, every document's score, which documents match, the
+        typos the query may hold, and the plan evaluated."""
         store = opened.retriever.store
         typed = keystrokes.convert(query_text, lambda syllable: store.frequency(fields.BODY, syllable) > 0)
         parsed = planner.parse(typed or query_text)
@@ -316,7 +317,7 @@ class LocalEngine:
             completions = corrections.by_use(candidates, before, "", pair_frequencies, limit)
         plan = planner.plan(parsed, opened.abbreviations, typos, completions, opened.fillers)
         scores, matched, partial = opened.retriever.evaluate(opened.searcher, plan)
-        return _Matched(parsed, scores, matched, partial, typos, typed)
+        return _Matched(parsed, scores, matched, partial, typos, typed, plan)
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Ranked, highlighted, faceted results for one request (a request answered
@@ -328,7 +329,7 @@ class LocalEngine:
         started = time.perf_counter()
         retriever = opened.retriever
         found = self._matched(opened, request.query, request.prefix)
-        parsed, scores, matched, partial, typos, converted = found
+        parsed, scores, matched, partial, typos, converted, _plan = found
         selected = matched & retriever.filter_mask(request.districts, tuple(str(y) for y in request.years))
         candidates = np.flatnonzero(selected)
         ranked = request.sort == "relevance" and not parsed.is_empty
