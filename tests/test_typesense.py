@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from search.backends.local.engine import LocalEngine
 from search.backends.typesense import engine as typesense_engine
+from search.backends.typesense import indexer as typesense_indexer
 from search.backends.typesense import records, state
 from search.backends.typesense.cluster import Cluster
 from search.backends.typesense.engine import TypesenseEngine
@@ -351,7 +352,10 @@ def _meta(cluster: Cluster) -> dict[str, Any]:
     return dict(json.loads(record["meta"]))
 
 
-def test_update_in_place_counts_and_scores_like_a_rebuild(typesense_node: Node, tmp_path: Path) -> None:
+def test_update_in_place_counts_and_scores_like_a_rebuild(
+    typesense_node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(typesense_indexer, "FREQUENT_AT", 20)  # a table of frequent terms to keep
     first = generated(120, seed=1)
     write_export(tmp_path / "v1.jsonl", first)
     cluster = cluster_for([typesense_node], "upd")
@@ -384,6 +388,7 @@ def test_update_in_place_counts_and_scores_like_a_rebuild(typesense_node: Node, 
     meta, expected_meta = _meta(cluster), _meta(rebuilt)
     assert meta["documents"] == expected_meta["documents"] == 100
     assert meta["abbreviations"] == expected_meta["abbreviations"]
+    assert meta["frequent"] == expected_meta["frequent"] and len(meta["frequent"][records.PAIRS]) > 10
     assert meta["averages"] == pytest.approx(expected_meta["averages"])
     assert updated_engine.search(SearchRequest(query="")).total == 100
 

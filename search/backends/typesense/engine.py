@@ -111,6 +111,9 @@ class _Generation:
     abbreviations: Abbreviations
     accents: AccentVocabulary
     suggestions: Suggestions
+    # view -> term -> documents, of the folded syllables and pairs in more than
+    # indexer.FREQUENT_AT documents; None for a collection built without the table
+    frequent: dict[str, dict[str, int]] | None
     revision: str | None  # changes with every build or update (``--update`` writes in place)
     checked: float  # when the revision was last read (time.monotonic)
 
@@ -256,6 +259,7 @@ class TypesenseEngine:
             Abbreviations(meta["abbreviations"]),
             AccentVocabulary(meta["accents"]),
             Suggestions(tuple(entry) for entry in meta.get("suggestions", [])),
+            meta.get("frequent"),
             revision,
             time.monotonic(),
         )
@@ -359,14 +363,14 @@ class TypesenseEngine:
         self, generation: _Generation, query: _Query, filters: list[str]
     ) -> list[dict[str, Any]]:
         """The searches that list the postings (ids only) of the query's tokens, sent with
-        the statistics: a token whose cached frequency says it is too common to list is
-        left out, one not seen yet is listed up to a page (the statistics then say which
-        are rare enough to count, :meth:`_candidate_ids`)."""
+        the statistics: those of the tokens in at most a page of documents, known from
+        the collection's table of frequent terms (or, for a collection without one, from
+        the frequencies seen so far; a token not seen yet is listed up to a page). The
+        statistics then say which are rare enough to count (:meth:`_candidate_ids`)."""
         narrowing = filters if query.exact else [c for c in filters if c not in query.clause_filters]
         searches = []
-        for view, term in query.token_terms()[:MAX_POSTINGS_SEARCHES]:
-            with self._lock:
-                known = self._frequencies.get((generation.key, view, term))
+        for view, term in query.token_terms():
+            known = self._frequency(generation, view, term)
             if known is not None and (known > PAGE or known == 0):
                 continue
             token = records.token(term)
@@ -375,12 +379,29 @@ class TypesenseEngine:
                     "collection": generation.name,
                     "q": "*",
                     "filter_by": _filter([*narrowing, f"{records.TERMS}:={token}"]),
-                    "per_page": PAGE if known is None else known,
+                    "per_page": PAGE,
                     "include_fields": "id",
                     "token": token,  # not Typesense's: which token this search lists
                 }
             )
+            if len(searches) == MAX_POSTINGS_SEARCHES:
+                break
         return searches
+
+    def _frequency(self, generation: _Generation, view: str, term: str) -> int | None:
+        """How many documents have a token, as far as known before asking: from the
+        table of frequent terms (a term not in it is in at most FREQUENT_AT, counted as
+        a page's worth), else the frequencies cached, else None."""
+        if generation.frequent is not None:
+            if view == records.PAIRS:
+                return generation.frequent.get(records.PAIRS, {}).get(term, 1)
+            counts = [
+                generation.frequent.get(v, {}).get(term, 0)
+                for v in (records.BODY_FOLDED, records.TITLE_FOLDED)
+            ]
+            return max(counts) or 1
+        with self._lock:
+            return self._frequencies.get((generation.key, view, term))
 
     def _candidate_ids(
         self,

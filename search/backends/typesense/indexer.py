@@ -36,6 +36,9 @@ STATS_BATCH = 5000
 MAX_SUGGESTIONS = 50_000  # candidates kept in the metadata record
 META_ID = "~meta"
 SPARSE_VIEWS = (records.WORDS, records.PAIRS)
+# The metadata lists the terms of these views found in more than FREQUENT_AT documents.
+FREQUENT_VIEWS = (records.BODY_FOLDED, records.TITLE_FOLDED, records.PAIRS)
+FREQUENT_AT = 100
 
 
 class _Statistics:
@@ -68,6 +71,15 @@ class _Statistics:
             for term, n in counts.items():
                 if n >= least:
                     yield {"id": records.stat_id(view, term), "n": n}
+
+    def frequent(self) -> dict[str, dict[str, int]]:
+        """The folded syllables and pairs in more than :data:`FREQUENT_AT` documents, by
+        view, with their document frequencies: an engine knows from these alone which of
+        a query's tokens are rare enough to list (:data:`FREQUENT_VIEWS`)."""
+        return {
+            view: {term: n for term, n in self.frequencies[view].items() if n > FREQUENT_AT}
+            for view in FREQUENT_VIEWS
+        }
 
     def averages(self) -> dict[str, float]:
         return {
@@ -132,6 +144,7 @@ def _meta(
     name: str,
     learned: _Learned,
     accents: dict[str, str],
+    frequent: dict[str, dict[str, int]],
     report: BuildReport,
     sources: list[Path],
 ) -> dict[str, Any]:
@@ -148,6 +161,7 @@ def _meta(
         "length_sums": statistics.lengths,
         "abbreviations": abbreviations.pairs,
         "accents": accents,
+        "frequent": frequent,
         # no headlines, and the most used phrases only: the record stays small
         "suggestions": [
             entry for entry in learned.suggestions.entries(learned.miner.as_written()) if entry[0] != HEADLINE
@@ -182,7 +196,8 @@ def _import_statistics(
         learned.accents.add_syllable(syllable, n)
     for batch in _batches(learned.statistics.records(), STATS_BATCH):
         cluster.import_documents(records.stats_collection(name), batch)
-    meta = _meta(cluster, name, learned, learned.accents.learned(report.indexed).forms, report, sources)
+    accents = learned.accents.learned(report.indexed).forms
+    meta = _meta(cluster, name, learned, accents, learned.statistics.frequent(), report, sources)
     _publish_meta(cluster, name, learned, meta, started)
 
 
@@ -262,7 +277,8 @@ def _previous(cluster: Cluster, name: str) -> _Previous | None:
     stats = records.stats_collection(name)
     record = cluster.retrieve(stats, META_ID)
     meta = json.loads(record["meta"]) if record else {}
-    lexicon = state.load(cluster, stats) if "length_sums" in meta and "next_seq" in meta else None
+    needed = ("length_sums", "next_seq", "frequent")
+    lexicon = state.load(cluster, stats) if all(key in meta for key in needed) else None
     if lexicon is None:
         return None
     fingerprints = {
@@ -318,9 +334,9 @@ class _Changes:
         for stored in self.cluster.lookup(self.content, ids, fields_wanted).values():
             self.counts.count(records.stored_view_tokens(stored), -1)
 
-    def write(self) -> dict[str, int]:
-        """Apply the counted changes to the statistics records; the new frequencies of the
-        accented syllables that moved. A compound or pair without a record (one the last
+    def write(self) -> dict[tuple[str, str], int]:
+        """Apply the counted changes to the statistics records; the new document
+        frequency of each (view, term) that moved. A compound or pair without a record (one the last
         build counted in at most one article) is taken as in none: its count can be one
         below a rebuild's until the next rebuild."""
         moved = {
@@ -330,11 +346,10 @@ class _Changes:
             if n
         }
         current = self.cluster.lookup(self.stats, sorted(moved), "id,n")
-        upserts, deletes, accented = [], [], {}
+        upserts, deletes, found = [], [], {}
         for stat_id, (view, term, change) in moved.items():
             n = (int(current[stat_id]["n"]) if stat_id in current else 0) + change
-            if view == records.BODY:
-                accented[term] = n
+            found[view, term] = n
             if n >= (2 if view in SPARSE_VIEWS else 1):
                 upserts.append({"id": stat_id, "n": n})
             elif stat_id in current:
@@ -342,7 +357,22 @@ class _Changes:
         for batch in _batches(upserts, STATS_BATCH):
             self.cluster.import_documents(self.stats, batch)
         self.cluster.delete_documents(self.stats, deletes)
-        return accented
+        return found
+
+
+def _frequent_after(
+    frequent: dict[str, dict[str, int]], moved: dict[tuple[str, str], int]
+) -> dict[str, dict[str, int]]:
+    """The metadata's frequent terms (:meth:`_Statistics.frequent`) after an update
+    moved these terms' document frequencies."""
+    after = {view: dict(frequent.get(view, {})) for view in FREQUENT_VIEWS}
+    for (view, term), n in moved.items():
+        if view in after:
+            if n > FREQUENT_AT:
+                after[view][term] = n
+            else:
+                after[view].pop(term, None)
+    return after
 
 
 def _update(
@@ -383,14 +413,18 @@ def _update(
         report.seconds = time.perf_counter() - started
         report.generation = Path(f"typesense:{name}")
         return report
-    for syllable, n in changes.write().items():
-        learned.accents.add_syllable(syllable, n)
+    moved = changes.write()
+    for (view, term), n in moved.items():
+        if view == records.BODY:
+            learned.accents.add_syllable(term, n)
     learned.statistics.lengths = {
         view: meta["length_sums"].get(view, 0.0) + change for view, change in changes.counts.lengths.items()
     }
     # what the whole corpus said stands; the update's new words are added
     accents = {**learned.accents.learned(report.indexed).forms, **meta["accents"]}
-    _publish_meta(cluster, name, learned, _meta(cluster, name, learned, accents, report, sources), started)
+    frequent = _frequent_after(meta.get("frequent", {}), moved)
+    meta = _meta(cluster, name, learned, accents, frequent, report, sources)
+    _publish_meta(cluster, name, learned, meta, started)
     report.seconds = time.perf_counter() - started
     report.generation = Path(f"typesense:{name}")
     return report
