@@ -388,6 +388,7 @@ def test_update_in_place_counts_and_scores_like_a_rebuild(
     meta, expected_meta = _meta(cluster), _meta(rebuilt)
     assert meta["documents"] == expected_meta["documents"] == 100
     assert meta["abbreviations"] == expected_meta["abbreviations"]
+    assert meta["fillers"] == expected_meta["fillers"] and "năm" in meta["fillers"]  # in most documents
     assert meta["frequent"] == expected_meta["frequent"] and len(meta["frequent"][records.PAIRS]) > 10
     assert meta["averages"] == pytest.approx(expected_meta["averages"])
     assert updated_engine.search(SearchRequest(query="")).total == 100

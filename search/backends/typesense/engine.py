@@ -41,6 +41,7 @@ from search.lexicon.abbreviations import Abbreviations
 from search.lexicon.accents import AccentVocabulary
 from search.lexicon.suggestions import Suggestion, Suggestions
 from search.query import planner, ranking
+from search.query.fillers import HAND_FILLERS, FillerWords
 from search.results import (
     FACETS,
     BadRequest,
@@ -114,6 +115,7 @@ class _Generation:
     # view -> term -> documents, of the folded syllables and pairs in more than
     # indexer.FREQUENT_AT documents; None for a collection built without the table
     frequent: dict[str, dict[str, int]] | None
+    fillers: FillerWords  # the hand list and the stopwords most documents have
     revision: str | None  # changes with every build or update (``--update`` writes in place)
     checked: float  # when the revision was last read (time.monotonic)
 
@@ -130,10 +132,10 @@ def _has(tokens: list[str]) -> str:
 class _Query:
     """A parsed request turned into Typesense filters and the scorer's plan."""
 
-    def __init__(self, text: str, abbreviations: Abbreviations) -> None:
+    def __init__(self, text: str, abbreviations: Abbreviations, fillers: FillerWords = HAND_FILLERS) -> None:
         self.parsed = planner.parse(text)
-        self.plan = planner.plan(self.parsed, abbreviations)
-        self.marks = planner.marks(self.parsed, abbreviations)
+        self.plan = planner.plan(self.parsed, abbreviations, fillers=fillers)
+        self.marks = planner.marks(self.parsed, abbreviations, fillers=fillers)
         self.exact = True  # does the filter name exactly the documents the plan matches?
         self.filters: list[str] = []  # what must match: the words, then the conditions
         self.conditions: list[str] = []  # phrases and exclusions
@@ -260,6 +262,7 @@ class TypesenseEngine:
             AccentVocabulary(meta["accents"]),
             Suggestions(tuple(entry) for entry in meta.get("suggestions", [])),
             meta.get("frequent"),
+            FillerWords.of(HAND_FILLERS.accented, learned=meta.get("fillers", [])),
             revision,
             time.monotonic(),
         )
@@ -537,7 +540,7 @@ class TypesenseEngine:
 
     def _search(self, generation: _Generation, request: SearchRequest) -> SearchResult:
         started = time.perf_counter()
-        query = _Query(request.query, generation.abbreviations)
+        query = _Query(request.query, generation.abbreviations, generation.fillers)
         by_district, by_year = _facet_filter(request.districts, request.years)
         filters = query.filters + by_district + by_year
         ranked = request.sort == "relevance" and not query.parsed.is_empty
@@ -587,7 +590,7 @@ class TypesenseEngine:
     def facet(self, request: SearchRequest, name: str, facet_query: str) -> FacetValues:
         """One facet's values under the search ``request`` that contain ``facet_query``."""
         generation = self._generation()
-        query = _Query(request.query, generation.abbreviations)
+        query = _Query(request.query, generation.abbreviations, generation.fillers)
         searches = self._facet_searches(generation, query.filters, request)
         counted = self.cluster.multi_search(searches)
         counts = self._counts(counted[1:] or counted[:1])
@@ -600,7 +603,7 @@ class TypesenseEngine:
     def rank(self, query_text: str, limit: int) -> list[tuple[str, float]]:
         """Just the ranking: (id, score) of the best ``limit`` documents, no snippets."""
         generation = self._generation()
-        query = _Query(query_text, generation.abbreviations)
+        query = _Query(query_text, generation.abbreviations, generation.fillers)
         best, _ = self._answer(generation, query, query.filters, limit, [], "")
         return [(str(stored["id"]), score) for stored, score in best]
 
@@ -619,7 +622,8 @@ class TypesenseEngine:
 
     def highlighted(self, document: Document, query_text: str) -> tuple[str, str]:
         """The article's title and text as escaped HTML, the query's words marked."""
-        return planner.mark_document(document, query_text, self._generation().abbreviations)
+        generation = self._generation()
+        return planner.mark_document(document, query_text, generation.abbreviations, generation.fillers)
 
 
 def _document(stored: dict[str, Any]) -> Document:

@@ -20,6 +20,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from search.analysis.analyzers import COMPOUND_JOINER
 from search.analysis.pipeline import segmented
 from search.analysis.views import Analysed, quantised
 from search.backends.typesense import records, state
@@ -30,6 +31,7 @@ from search.ingest.sources import read_sources
 from search.lexicon.abbreviations import AbbreviationMiner
 from search.lexicon.accents import AccentCounter
 from search.lexicon.suggestions import HEADLINE, SuggestionCounter
+from search.query.fillers import common_fillers
 
 BATCH = 200
 STATS_BATCH = 5000
@@ -139,12 +141,28 @@ def _import_articles(
         cluster.import_documents(records.content_collection(name), [content for _indexed, content in batch])
 
 
+# (view, terms) -> the document frequency of each term
+FrequenciesOf = Callable[[str, list[str]], list[int]]
+
+
+def _learned_fillers(documents: int, frequencies_of: FrequenciesOf) -> list[str]:
+    """The stopwords most documents have, as the local backend learns them at open
+    (:func:`search.query.fillers.common_fillers`), for the metadata."""
+    found = common_fillers(
+        documents,
+        lambda words: frequencies_of(records.BODY, words),
+        lambda pairs: frequencies_of(records.PAIRS, [f"{a}{COMPOUND_JOINER}{b}" for a, b in pairs]),
+    )
+    return sorted(found.learned)
+
+
 def _meta(
     cluster: Cluster,
     name: str,
     learned: _Learned,
     accents: dict[str, str],
     frequent: dict[str, dict[str, int]],
+    fillers: list[str],
     report: BuildReport,
     sources: list[Path],
 ) -> dict[str, Any]:
@@ -162,6 +180,7 @@ def _meta(
         "abbreviations": abbreviations.pairs,
         "accents": accents,
         "frequent": frequent,
+        "fillers": fillers,
         # no headlines, and the most used phrases only: the record stays small
         "suggestions": [
             entry for entry in learned.suggestions.entries(learned.miner.as_written()) if entry[0] != HEADLINE
@@ -197,7 +216,9 @@ def _import_statistics(
     for batch in _batches(learned.statistics.records(), STATS_BATCH):
         cluster.import_documents(records.stats_collection(name), batch)
     accents = learned.accents.learned(report.indexed).forms
-    meta = _meta(cluster, name, learned, accents, learned.statistics.frequent(), report, sources)
+    counts = learned.statistics.frequencies
+    fillers = _learned_fillers(report.indexed, lambda view, terms: [counts[view].get(t, 0) for t in terms])
+    meta = _meta(cluster, name, learned, accents, learned.statistics.frequent(), fillers, report, sources)
     _publish_meta(cluster, name, learned, meta, started)
 
 
@@ -423,7 +444,17 @@ def _update(
     # what the whole corpus said stands; the update's new words are added
     accents = {**learned.accents.learned(report.indexed).forms, **meta["accents"]}
     frequent = _frequent_after(meta.get("frequent", {}), moved)
-    meta = _meta(cluster, name, learned, accents, frequent, report, sources)
+    stats = records.stats_collection(name)
+
+    def frequencies_of(view: str, terms: list[str]) -> list[int]:
+        found = cluster.lookup(stats, [records.stat_id(view, t) for t in terms], "id,n")
+        return [
+            int(found[records.stat_id(view, t)]["n"]) if records.stat_id(view, t) in found else 0
+            for t in terms
+        ]
+
+    fillers = _learned_fillers(cluster.count(name), frequencies_of)
+    meta = _meta(cluster, name, learned, accents, frequent, fillers, report, sources)
     _publish_meta(cluster, name, learned, meta, started)
     report.seconds = time.perf_counter() - started
     report.generation = Path(f"typesense:{name}")
