@@ -243,12 +243,10 @@ class TypesenseEngine:
                 "build one with: vnsearch index"
             )
         stats = records.stats_collection(name)
-        if cached is not None and cached.name == name:
-            revision = state.revision(self.cluster, stats)
-            if revision == cached.revision:
-                cached.checked = time.monotonic()
-                return cached
         revision = state.revision(self.cluster, stats)  # before the metadata it announces
+        if cached is not None and cached.name == name and revision == cached.revision:
+            cached.checked = time.monotonic()
+            return cached
         record = self.cluster.retrieve(stats, META_ID)
         if record is None:
             raise NoIndex(f"the Typesense collection {name!r} has no statistics; rebuild it")
@@ -364,8 +362,8 @@ class TypesenseEngine:
 
     def _postings_searches(
         self, generation: _Generation, query: _Query, filters: list[str]
-    ) -> list[dict[str, Any]]:
-        """The searches that list the postings (ids only) of the query's tokens, sent with
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The searches that list the postings (ids only) of the query's tokens, by token, sent with
         the statistics: those of the tokens in at most a page of documents, known from
         the collection's table of frequent terms (or, for a collection without one, from
         the frequencies seen so far; a token not seen yet is listed up to a page). The
@@ -377,16 +375,14 @@ class TypesenseEngine:
             if known is not None and (known > PAGE or known == 0):
                 continue
             token = records.token(term)
-            searches.append(
-                {
-                    "collection": generation.name,
-                    "q": "*",
-                    "filter_by": _filter([*narrowing, f"{records.TERMS}:={token}"]),
-                    "per_page": PAGE,
-                    "include_fields": "id",
-                    "token": token,  # not Typesense's: which token this search lists
-                }
-            )
+            search = {
+                "collection": generation.name,
+                "q": "*",
+                "filter_by": _filter([*narrowing, f"{records.TERMS}:={token}"]),
+                "per_page": PAGE,
+                "include_fields": "id",
+            }
+            searches.append((token, search))
             if len(searches) == MAX_POSTINGS_SEARCHES:
                 break
         return searches
@@ -513,8 +509,9 @@ class TypesenseEngine:
                 {**counting[0], "per_page": min(limit_candidates, PAGE), "include_fields": "id"},
                 *counting[1:],
             ]
-        postings = self._postings_searches(generation, query, filters)
-        tokens = [search.pop("token") for search in postings]
+        listings = self._postings_searches(generation, query, filters)
+        tokens = [token for token, _search in listings]
+        postings = [search for _token, search in listings]
         statistics, results = self._statistics(generation, plan_terms(query.plan), counting + postings)
         counted = results[: len(counting)]
         listed = Listed(

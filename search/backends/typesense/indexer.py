@@ -83,12 +83,6 @@ class _Statistics:
             for view in FREQUENT_VIEWS
         }
 
-    def averages(self) -> dict[str, float]:
-        return {
-            view: (self.lengths[view] / self.documents if self.documents else 1.0)
-            for view in self.frequencies
-        }
-
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
@@ -235,11 +229,23 @@ def build_collection(
     ``index_dir`` and ``memory_mb`` are the Whoosh builder's and are ignored here.
     """
     del index_dir, memory_mb
+    return _locked(sources, progress, workers, cluster, update=False)
+
+
+def _locked(
+    sources: Iterable[Path], progress: Progress, workers: int, cluster: Cluster | None, update: bool
+) -> BuildReport:
+    """A rebuild, or an update of the live collection when it can be updated, under the
+    alias's rebuild lock."""
     started = time.perf_counter()
     cluster = cluster or Cluster.from_environment()
     sources = list(sources)
     with cluster.rebuild_lock():
-        return _build(cluster, sources, progress, workers, started)
+        name = cluster.resolve_alias() if update else None
+        previous = _previous(cluster, name) if name else None
+        if previous is None:
+            return _build(cluster, sources, progress, workers, started)
+        return _update(cluster, previous, sources, progress, workers, started)
 
 
 def _build(
@@ -328,15 +334,7 @@ def update_collection(
     are ignored, as in :func:`build_collection`.
     """
     del index_dir, memory_mb
-    started = time.perf_counter()
-    cluster = cluster or Cluster.from_environment()
-    sources = list(sources)
-    with cluster.rebuild_lock():
-        name = cluster.resolve_alias()
-        previous = _previous(cluster, name) if name else None
-        if previous is None:
-            return _build(cluster, sources, progress, workers, started)
-        return _update(cluster, previous, sources, progress, workers, started)
+    return _locked(sources, progress, workers, cluster, update=True)
 
 
 class _Changes:
