@@ -126,6 +126,22 @@ def test_term_keys_are_per_view() -> None:
     assert len(np.unique(keys)) == len(keys)
 
 
+def test_a_remembered_key_equals_a_fresh_one_also_after_the_memory_is_full(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import hashlib
+
+    fresh = hashlib.blake2b(f"{fields.BODY}\x1fcông".encode(), digest_size=12).digest()
+    expected = (int.from_bytes(fresh[:8], "little"), int.from_bytes(fresh[8:], "little"))
+    assert postings.term_key(fields.BODY, "công") == expected
+    assert postings.term_key(fields.BODY, "công") == expected  # remembered
+    monkeypatch.setattr(postings, "_KEYS_REMEMBERED", 2)
+    for word in ("một", "hai", "ba", "bốn"):  # the memory fills and is emptied
+        postings.term_key(fields.BODY, word)
+    assert postings.term_key(fields.BODY, "công") == expected
+    assert len(postings._known_keys[fields.BODY]) <= 2
+
+
 def _crafted(*terms: tuple[int, int]) -> DocumentTerms:
     """A document's postings made of given (key, check) terms, once each."""
     keys, checks = zip(*terms, strict=True)

@@ -68,23 +68,32 @@ def term_key(view: str, term: str) -> tuple[int, int]:
 
 
 _KEYS_REMEMBERED = 200_000  # terms of a view whose key a process keeps (text repeats its words)
-_known_keys: dict[str, dict[str, bytes]] = {}
 
 
-def _key_bytes(view: str, term: str) -> bytes:
-    known = _known_keys.setdefault(view, {})
-    if len(known) >= _KEYS_REMEMBERED:
-        known.clear()
-    digest = known[term] = hashlib.blake2b(
-        f"{view}\x1f{term}".encode(), digest_size=_KEY_BYTES + _CHECK_BYTES
-    ).digest()
-    return digest
+class _KnownKeys(dict[str, bytes]):
+    """The key and check bytes of a view's terms, computed on first use (a lookup that
+    misses calls :meth:`__missing__`, so a known term costs one dictionary lookup)."""
+
+    def __init__(self, view: str) -> None:
+        super().__init__()
+        self.view = view
+
+    def __missing__(self, term: str) -> bytes:
+        if len(self) >= _KEYS_REMEMBERED:
+            self.clear()
+        digest = self[term] = hashlib.blake2b(
+            f"{self.view}\x1f{term}".encode(), digest_size=_KEY_BYTES + _CHECK_BYTES
+        ).digest()
+        return digest
+
+
+_known_keys: dict[str, _KnownKeys] = {}
 
 
 def _keys(view: str, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The keys and checks of many terms of one view (the one place they are computed)."""
-    known = _known_keys.get(view, {})
-    digests = np.frombuffer(b"".join([known.get(t) or _key_bytes(view, t) for t in terms]), dtype=_DIGEST)
+    known = _known_keys.get(view) or _known_keys.setdefault(view, _KnownKeys(view))
+    digests = np.frombuffer(b"".join([known[t] for t in terms]), dtype=_DIGEST)
     return np.ascontiguousarray(digests["key"]), np.ascontiguousarray(digests["check"])
 
 
