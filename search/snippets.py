@@ -63,6 +63,8 @@ def _opening(text: str, limit: int) -> str:
 
 
 Match = tuple[int, int, str]  # start, end, folded syllable
+FOLDED_CACHED = 4_096  # texts whose folded form is remembered (the articles shown lately)
+_folded = lru_cache(maxsize=FOLDED_CACHED)(fold_letters)
 
 
 @lru_cache(maxsize=256)
@@ -90,7 +92,7 @@ def _matches(text: str, marks: Marks, limit: int | None = None) -> list[Match]:
     a run of the query when there are any. One regular-expression scan of the folded
     text (folding keeps offsets), no analyzer."""
     scanned = text if limit is None else text[:limit]
-    folded = fold_letters(scanned)
+    folded = _folded(scanned)
     found = [
         (m.start(), m.end(), m.group(0))
         for m in _pattern(marks.terms).finditer(folded)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from search.backends.local.engine import LocalEngine
 from search.backends.local.indexer import build_index
 from search.cache import RecentResults
@@ -55,3 +57,24 @@ def test_another_generation_forgets_every_answer() -> None:
     recent.answer("gen-1", request, lambda: _result(request, 1))
     assert recent.answer("gen-2", request, lambda: _result(request, 2)).total == 2
     assert len(recent) == 1
+
+
+def test_articles_shown_are_remembered_per_generation_boundedly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from search.backends.local import engine as local_engine
+
+    monkeypatch.setattr(local_engine, "DOCUMENTS_CACHED", 2)
+    index_dir = tmp_path / "index"
+    records = [
+        {"id": str(i), "title": f"Tin {i}", "text": f"Hội nghị ở Chương Mỹ, lần {i}."} for i in range(5)
+    ]
+    build_index([write_export(tmp_path / "export.jsonl", records)], index_dir, workers=1)
+    engine = LocalEngine(index_dir)
+    shown = engine.search(SearchRequest(query="chương mỹ"))
+    assert {hit.id for hit in shown.hits} == {str(i) for i in range(5)}
+    assert len(engine._current()._documents) == 2  # the last two read, no more
+    again = engine.search(SearchRequest(query="hội nghị chương mỹ"))  # not the cached request
+    assert {hit.id: hit.title for hit in again.hits} == {str(i): f"Tin {i}" for i in range(5)}
+    _build(tmp_path, index_dir, "Hội nghị ở Chương Mỹ, mới.")
+    assert [hit.title for hit in engine.search(SearchRequest(query="hội nghị")).hits] == ["Tin"]

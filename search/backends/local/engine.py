@@ -41,7 +41,6 @@ from search.results import (
     Document,
     FacetBucket,
     FacetValues,
-    Hit,
     SearchRequest,
     SearchResult,
     document_of,
@@ -70,11 +69,25 @@ class _Generation:
             return corrections.neighbours(word, lambda terms: store.frequencies(fields.BODY_FOLDED, terms))
 
         self.neighbours = neighbours
+        self._documents: dict[int, Document] = {}  # recently shown, oldest first
+        self._documents_lock = threading.Lock()
         self.fillers = common_fillers(  # the stopwords this corpus has in most documents
             self.retriever.documents,
             lambda words: store.frequencies(fields.BODY, words),
             lambda pairs: store.frequencies(fields.PAIRS, [f"{a}{COMPOUND_JOINER}{b}" for a, b in pairs]),
         )
+
+    def document(self, docnum: int, searcher: Searcher) -> Document:
+        """The stored article ``docnum`` (read with the calling thread's ``searcher``),
+        remembered: results show the same articles again and again."""
+        found = self._documents.get(docnum)
+        if found is None:
+            found = _document(searcher.reader().stored_fields(docnum))
+            with self._documents_lock:
+                self._documents[docnum] = found
+                if len(self._documents) > DOCUMENTS_CACHED:
+                    del self._documents[next(iter(self._documents))]
+        return found
 
 
 @dataclass
@@ -112,6 +125,7 @@ class _Matched(NamedTuple):
 
 
 NEIGHBOURS_CACHED = 50_000  # words whose neighbours one edit away a generation remembers
+DOCUMENTS_CACHED = 2_048  # stored articles a generation keeps decoded (about 6 KB each)
 
 
 def _close_all(searchers: list[Searcher], lock: threading.Lock) -> None:
@@ -338,7 +352,12 @@ class LocalEngine:
         docnums = retriever.top(candidates, keys, first, first + request.per_page)
         marks = planner.marks(parsed, opened.abbreviations, typos, opened.fillers)
         hits = [
-            self._hit(opened.searcher, int(d), float(scores[d]) if ranked else None, marks) for d in docnums
+            snippets.hit(
+                opened.generation.document(int(d), opened.searcher),
+                float(scores[d]) if ranked else None,
+                marks,
+            )
+            for d in docnums
         ]
         facets, distinct = self._shown_facets(retriever, matched, request)
         return SearchResult(
@@ -359,10 +378,6 @@ class LocalEngine:
         matched = self._matched(opened, request.query, request.prefix).matched
         counts = self._facet_counts(opened.retriever, matched, request, (name,))[name]
         return facet_values(name, counts, request, facet_query)
-
-    @staticmethod
-    def _hit(searcher: Searcher, docnum: int, score: float | None, marks: snippets.Marks) -> Hit:
-        return snippets.hit(_document(searcher.reader().stored_fields(docnum)), score, marks)
 
     def suggest(self, typed: str, limit: int) -> list[Suggestion]:
         """Completions of what was typed so far (see :mod:`search.lexicon.suggestions`)."""
