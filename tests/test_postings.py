@@ -3,6 +3,7 @@ segments of successive updates and phrases checked in the stored text."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -129,8 +130,6 @@ def test_term_keys_are_per_view() -> None:
 def test_a_remembered_key_equals_a_fresh_one_also_after_the_memory_is_full(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import hashlib
-
     fresh = hashlib.blake2b(f"{fields.BODY}\x1fcông".encode(), digest_size=12).digest()
     expected = (int.from_bytes(fresh[:8], "little"), int.from_bytes(fresh[8:], "little"))
     assert postings.term_key(fields.BODY, "công") == expected

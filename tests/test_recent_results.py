@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from search.backends.local import engine as local_engine
 from search.backends.local.engine import LocalEngine
 from search.backends.local.indexer import build_index
 from search.cache import RecentResults
@@ -62,8 +63,6 @@ def test_another_generation_forgets_every_answer() -> None:
 def test_articles_shown_are_remembered_per_generation_boundedly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from search.backends.local import engine as local_engine
-
     monkeypatch.setattr(local_engine, "DOCUMENTS_CACHED", 2)
     index_dir = tmp_path / "index"
     records = [

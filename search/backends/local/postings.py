@@ -92,7 +92,9 @@ _known_keys: dict[str, _KnownKeys] = {}
 
 def _keys(view: str, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The keys and checks of many terms of one view (the one place they are computed)."""
-    known = _known_keys.get(view) or _known_keys.setdefault(view, _KnownKeys(view))
+    known = _known_keys.get(view)
+    if known is None:
+        known = _known_keys[view] = _KnownKeys(view)
     digests = np.frombuffer(b"".join([known[t] for t in terms]), dtype=_DIGEST)
     return np.ascontiguousarray(digests["key"]), np.ascontiguousarray(digests["check"])
 
