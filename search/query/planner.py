@@ -47,6 +47,9 @@ COMPLETION_BOOST = 0.8  # a word the last one is the start of counts below the w
 MAX_COMPLETIONS = 10  # syllables a prefix stands for, the most used
 ALL_REQUIRED_UP_TO = 4  # syllables; longer queries need only some of their words
 MIN_MATCH_FRACTION = WEIGHTS["MIN_MATCH_FRACTION"]  # of a long query's non-filler words, this many match
+# A whole query in one passage of a document: this share of the best score is added
+# (search/query/proximity.py reorders the first stage's best documents).
+PROXIMITY_BOOST = WEIGHTS["PROXIMITY_BOOST"]
 
 FILLER_WEIGHT = WEIGHTS["FILLER_WEIGHT"]  # a filler word scored in a query of nothing else
 

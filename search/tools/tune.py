@@ -32,6 +32,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "MIN_MATCH_FRACTION": (0.2, 0.3, 0.4),
     "ACCENT_BOOST": (0.6, 1.0, 1.5),
     "FOLD_BOOST": (0.7, 1.0, 1.4),
+    "PROXIMITY_BOOST": (0.5, 0.7, 1.0),
 }
 DEPTH = 100
 ABOUT = (

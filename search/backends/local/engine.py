@@ -34,7 +34,7 @@ from search.lexicon import suggestions
 from search.lexicon.abbreviations import Abbreviations
 from search.lexicon.accents import AccentVocabulary
 from search.lexicon.suggestions import Suggestion, Suggestions
-from search.query import corrections, keystrokes, matching, planner, ranking
+from search.query import corrections, keystrokes, matching, planner, proximity, ranking
 from search.query.fillers import FillerWords, common_fillers
 from search.results import (
     FACETS,
@@ -333,6 +333,26 @@ class LocalEngine:
         scores, matched, partial = opened.retriever.evaluate(opened.searcher, plan)
         return _Matched(parsed, scores, matched, partial, typos, typed, plan)
 
+    @staticmethod
+    def _reordered(opened: _Opened, found: _Matched, candidates: np.ndarray) -> np.ndarray:
+        """The keys to rank ``candidates`` by, once the first stage's best of them have
+        their proximity bonus in ``found.scores`` (see :mod:`search.query.proximity`)."""
+        retriever = opened.retriever
+        keys = matching.tiered(found.scores, found.partial)
+        scoring = proximity.proximity(
+            found.plan, lambda term: len(retriever.postings(fields.BODY_FOLDED, term)[0]), retriever.documents
+        )
+        if scoring is None:
+            return keys
+        best = retriever.top(candidates, keys, 0, proximity.DEPTH)
+
+        def texts(docnum: int) -> tuple[str, str]:
+            document = opened.generation.document(docnum, opened.searcher)
+            return document.title, document.body
+
+        proximity.rerank(found.scores, best, texts, scoring)
+        return matching.tiered(found.scores, found.partial)
+
     def search(self, request: SearchRequest) -> SearchResult:
         """Ranked, highlighted, faceted results for one request (a request answered
         lately on the same generation from memory)."""
@@ -347,8 +367,13 @@ class LocalEngine:
         selected = matched & retriever.filter_mask(request.districts, tuple(str(y) for y in request.years))
         candidates = np.flatnonzero(selected)
         ranked = request.sort == "relevance" and not parsed.is_empty
-        keys = matching.tiered(scores if ranked else retriever.sort_date, partial)
         first = (request.page - 1) * request.per_page
+        if not ranked:
+            keys = matching.tiered(retriever.sort_date, partial)
+        elif first < proximity.DEPTH:  # the page shows some of the documents proximity reorders
+            keys = self._reordered(opened, found, candidates)
+        else:
+            keys = matching.tiered(scores, partial)
         docnums = retriever.top(candidates, keys, first, first + request.per_page)
         marks = planner.marks(parsed, opened.abbreviations, typos, opened.fillers)
         hits = [
@@ -387,8 +412,9 @@ class LocalEngine:
         """Just the ranking: (id, score) of the best ``limit`` documents, no snippets."""
         opened = self._opened()
         found = self._matched(opened, query_text)
-        scores, keys = found.scores, matching.tiered(found.scores, found.partial)
-        docnums = opened.retriever.top(np.flatnonzero(found.matched), keys, 0, limit)
+        candidates = np.flatnonzero(found.matched)
+        scores, keys = found.scores, self._reordered(opened, found, candidates)
+        docnums = opened.retriever.top(candidates, keys, 0, limit)
         stored = opened.searcher.reader().stored_fields
         return [(stored(int(d))[fields.ID_FIELD], float(scores[d])) for d in docnums]
 

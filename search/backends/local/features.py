@@ -1,7 +1,7 @@
 """Cheap features of a query's first-stage candidates, for a learned reranker to read
 (:mod:`search.tools.learned` trains and checks one).
 
-:func:`candidate_features` ranks a query as :meth:`LocalEngine.rank` does and describes
+:func:`candidate_features` ranks a query as :meth:`LocalEngine.rank` does (proximity included) and describes
 each of its best ``depth`` documents by what the first stage already knows: its score
 and rank, the share of it each view gives, how many of the query's clauses it has (by
 count and by IDF), the compound and pair boosts it has, the lengths of its folded views,
@@ -18,7 +18,7 @@ import numpy as np
 from search import fields
 from search.backends.local.engine import LocalEngine
 from search.backends.local.retrieval import Retriever
-from search.query import matching, ranking
+from search.query import ranking
 from search.query.planner import Plan, TermRef
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -78,7 +78,7 @@ def candidate_features(engine: LocalEngine, query: str, depth: int = 100) -> Can
     retriever = opened.retriever
     found = engine._matched(opened, query)
     candidates = np.flatnonzero(found.matched)
-    top = retriever.top(candidates, matching.tiered(found.scores, found.partial), 0, depth)
+    top = retriever.top(candidates, engine._reordered(opened, found, candidates), 0, depth)
     stored = opened.searcher.reader().stored_fields
     ids = [stored(int(d))[fields.ID_FIELD] for d in top]
     features = np.zeros((len(top), len(FEATURE_NAMES)), dtype=np.float64)

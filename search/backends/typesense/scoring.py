@@ -17,10 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from search import fields
 from search.analysis.analyzers import COMPOUND_JOINER
 from search.analysis.views import pairs_of, phrase_in, quantised
 from search.backends.typesense import records
-from search.query import matching, ranking
+from search.query import matching, proximity, ranking
 from search.query.planner import Condition, Plan, TermRef
 from search.text import fold, fold_letters
 
@@ -196,11 +197,25 @@ class Scorer:
         """Scores of the candidates and which of them match the plan."""
         return matching.evaluate(plan, self.size, self._add_bm25, self._documents_of)
 
+    def _sort(self, chosen: list[int], scores: np.ndarray, partial: np.ndarray | None) -> None:
+        keys = matching.tiered(scores, partial)  # partial answers after the others
+        chosen.sort(key=lambda i: (-float(keys[i]), self.candidates[i].id))
+
+    def _frequency(self, folded: str) -> int:
+        return self.statistics.frequencies.get((VIEW_OF[fields.BODY_FOLDED], folded), 1)
+
+    def _texts(self, number: int) -> tuple[str, str]:
+        candidate = self.candidates[number]
+        return " ".join(candidate.title_folded), " ".join(candidate.body_folded)
+
     def ranked(self, plan: Plan, limit: int) -> list[tuple[Candidate, float]]:
         """The best ``limit`` matching candidates, best first (ties by id, as on the
         Whoosh backend)."""
         scores, matched, partial = self.evaluate(plan)
-        keys = matching.tiered(scores, partial)  # partial answers after the others
         chosen = [i for i in range(self.size) if matched[i]]
-        chosen.sort(key=lambda i: (-float(keys[i]), self.candidates[i].id))
+        self._sort(chosen, scores, partial)
+        found = proximity.proximity(plan, self._frequency, self.statistics.documents)
+        if found is not None:  # the best reordered by proximity, as on the local backend
+            proximity.rerank(scores, chosen[: proximity.DEPTH], self._texts, found)
+            self._sort(chosen, scores, partial)
         return [(self.candidates[i], float(scores[i])) for i in chosen[:limit]]
