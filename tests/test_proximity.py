@@ -137,7 +137,8 @@ def test_a_page_past_the_reordered_documents_is_not_reordered(tmp_path: Path) ->
     export = write_export(tmp_path / "many.jsonl", records)
     assert build_index([export], tmp_path / "index", workers=1).indexed == 45
     engine = LocalEngine(tmp_path / "index")
-    pages = [engine.search(SearchRequest(query="bệnh viện điều trị", page=p, per_page=10)) for p in (5, 4, 3, 2, 1)]
+    query = "bệnh viện điều trị"
+    pages = [engine.search(SearchRequest(query=query, page=p, per_page=10)) for p in (5, 4, 3, 2, 1)]
     ids = [hit.id for result in reversed(pages) for hit in result.hits]
     assert sorted(ids) == [f"{i:03d}" for i in range(45)]
     scores = [hit.score for result in reversed(pages) for hit in result.hits]
