@@ -87,23 +87,17 @@ def _starts_syllable(text: str, start: int) -> bool:
     return not (before in ".," and start >= 2 and text[start - 2].isdigit())
 
 
-def occurrences(text: str, terms: frozenset[str]) -> list[Match]:
-    """Where the folded syllables ``terms`` stand in ``text``, in text order: one
-    regular-expression scan of the folded text (folding keeps offsets; the folded form of
-    the texts shown lately is remembered), no analyzer."""
-    folded = _folded(text)
-    return [
-        (m.start(), m.end(), m.group(0))
-        for m in _pattern(terms).finditer(folded)
-        if _starts_syllable(folded, m.start())
-    ]
-
-
 def _matches(text: str, marks: Marks, limit: int | None = None) -> list[Match]:
     """The query's syllables in ``text`` (in its first ``limit`` characters), those in
-    a run of the query when there are any."""
+    a run of the query when there are any. One regular-expression scan of the folded
+    text (folding keeps offsets), no analyzer."""
     scanned = text if limit is None else text[:limit]
-    found = occurrences(scanned, marks.terms)
+    folded = _folded(scanned)
+    found = [
+        (m.start(), m.end(), m.group(0))
+        for m in _pattern(marks.terms).finditer(folded)
+        if _starts_syllable(folded, m.start())
+    ]
     if marks.pairs:
         in_runs: set[int] = set()
         for i, ((_, end, a), (start, _, b)) in enumerate(pairwise(found)):

@@ -195,3 +195,43 @@ def test_a_real_index_has_no_collisions_and_checks_aligned_with_keys(tmp_path: P
     checks = np.load(generation / f"{name}.checks.npy")
     assert len(keys) == len(checks) > 1000
     assert json.loads((generation / f"{name}.json").read_text())["collisions"] == 0
+
+
+def _sequenced(*syllables: str) -> DocumentTerms:
+    terms = _crafted((1, 1))
+    terms.sequence = postings.sequence_of(list(syllables))
+    return terms
+
+
+def test_sequences_follow_their_documents_through_segments_and_a_merge(tmp_path: Path) -> None:
+    """Each document's folded syllables (proximity reads them) are found by its number in
+    whichever segment holds it, and a merge keeps those of the live documents, renumbered."""
+    first = PostingWriter(tmp_path, first_doc=0)
+    first.add(_sequenced("cong", "doan"))
+    first.add(_sequenced())  # an empty article
+    first.add(_sequenced("giao", "duc", "cong"))
+    first.finish()
+    second = PostingWriter(tmp_path, first_doc=3)
+    second.add(_sequenced("lao", "dong"))
+    second.finish()
+    expected = [["cong", "doan"], [], ["giao", "duc", "cong"], ["lao", "dong"]]
+    store = PostingStore(tmp_path, size=4)
+    for doc, syllables in enumerate(expected):
+        assert store.sequence(doc).tolist() == postings.sequence_of(syllables).tolist()
+    assert store.sequence_terms(["cong"])[0] == store.sequence(0)[0] == store.sequence(2)[2]
+    postings.merge_segments(tmp_path, np.array([True, True, False, True]))  # doc 2 deleted
+    merged = PostingStore(tmp_path, size=3)
+    for doc, syllables in enumerate([expected[0], expected[1], expected[3]]):
+        assert merged.sequence(doc).tolist() == postings.sequence_of(syllables).tolist()
+
+
+def test_a_built_document_keeps_its_headline_and_text_in_order(tmp_path: Path) -> None:
+    export = write_export(
+        tmp_path / "one.jsonl", [{"id": "a", "title": "Công đoàn", "text": "Giáo dục, lao động."}]
+    )
+    assert build_index([export], tmp_path / "index", workers=1).indexed == 1
+    generation = current_generation(tmp_path / "index")
+    assert generation is not None
+    store = PostingStore(generation, size=1)
+    folded = ["cong", "doan", "giao", "duc", "lao", "dong"]
+    assert store.sequence(0).tolist() == postings.sequence_of(folded).tolist()

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from search.analysis.analyzers import syllable_texts
 from search.backends.local.engine import LocalEngine
 from search.backends.local.indexer import build_index
 from search.backends.typesense.engine import TypesenseEngine
@@ -19,6 +20,7 @@ from search.lexicon.abbreviations import Abbreviations
 from search.query import planner, proximity
 from search.query.fillers import HAND_FILLERS
 from search.results import SearchRequest
+from search.text import fold
 from tests.exports import write_export
 from tests.typesense_nodes import Node, cluster_for
 
@@ -34,30 +36,63 @@ def _scoring(query: str, frequency: dict[str, int] = FREQUENCY) -> proximity.Pro
     return proximity.proximity(plan, lambda term: frequency.get(term, 0), 100)
 
 
+def _folded(text: str) -> list[str]:
+    """A text's folded syllables, as both backends keep them."""
+    return [fold(s) for s in syllable_texts(text)]
+
+
+PADDING_SYLLABLES = len(syllable_texts(PADDING))  # more than a window
+
+
 @pytest.mark.parametrize(
-    ("texts", "share"),
+    ("text", "share"),
     [
-        (("", "Bệnh viện đã điều trị cho bệnh nhân."), 1.0),  # every clause in one window
-        (("Bệnh viện điều trị", ""), 1.0),  # in the headline
-        (("Bệnh viện", "điều trị"), 1.0),  # the headline's end and the text's start are close
-        ((f"Bệnh viện. {PADDING}", f"{PADDING} Điều trị."), 0.5),  # two halves far apart
-        (("", "Benh vien da dieu tri."), 1.0),  # accents play no part
-        (("", "Tin thời sự."), 0.0),
-        (("", "bệnh viện bệnh viện bệnh viện"), 0.5),  # a clause counts once
+        ("Bệnh viện đã điều trị cho bệnh nhân.", 1.0),  # every clause in one window
+        (f"Bệnh viện. {PADDING} Điều trị.", 0.5),  # two halves far apart
+        ("Benh vien da dieu tri.", 1.0),  # accents play no part
+        ("Tin thời sự.", 0.0),
+        ("bệnh viện bệnh viện bệnh viện", 0.5),  # a clause counts once
     ],
 )
-def test_the_share_of_the_query_in_the_best_window(texts: tuple[str, str], share: float) -> None:
+def test_the_share_of_the_query_in_the_best_window(text: str, share: float) -> None:
+    assert PADDING_SYLLABLES > proximity.WINDOW
     scoring = _scoring("bệnh viện điều trị")
     assert scoring is not None
-    assert scoring.passage(texts) == pytest.approx(share)
+    assert scoring.passage(_folded(text)) == pytest.approx(share)
+
+
+@pytest.mark.parametrize(
+    ("positions", "share"),
+    [
+        ([(0, "benh"), (proximity.WINDOW - 1, "tri")], 1.0),  # the last syllable of a window
+        ([(0, "benh"), (proximity.WINDOW, "tri")], 0.5),  # the first one past it
+        ([(0, "lđlđ")], 1.0),  # one syllable of two clauses (as an abbreviation's may be)
+        ([(0, "benh"), (1, "benh"), (5, "benh")], 0.5),
+        ([], 0.0),
+    ],
+)
+def test_the_window_edges(positions: list[tuple[int, str]], share: float) -> None:
+    scoring = proximity.Proximity({"benh": (0,), "tri": (1,), "lđlđ": (0, 1)}, (0.5, 0.5))
+    sequence = [""] * 50
+    for position, syllable in positions:
+        sequence[position] = syllable
+    assert scoring.passage(sequence) == pytest.approx(share)
+
+
+def test_the_documents_of_one_call_never_share_a_window() -> None:
+    """Several documents are scored at once: the end of one and the start of the next
+    are not a passage."""
+    scoring = proximity.Proximity({"benh": (0,), "tri": (1,)}, (0.5, 0.5))
+    shares = scoring.shares_of([["x", "benh"], ["tri", "x"], ["benh", "tri"], []])
+    assert shares.tolist() == pytest.approx([0.5, 0.5, 1.0, 0.0])
 
 
 def test_rarer_clauses_weigh_more() -> None:
     scoring = _scoring("bệnh hiếm")
     assert scoring is not None
-    rare = scoring.passage(("", "hiếm"))
-    assert rare > 0.5 > scoring.passage(("", "bệnh"))
-    assert rare + scoring.passage(("", "bệnh")) == pytest.approx(1.0)
+    rare, common = scoring.passage(["hiem"]), scoring.passage(["benh"])
+    assert rare > 0.5 > common
+    assert rare + common == pytest.approx(1.0)
 
 
 def test_fillers_and_unknown_words_do_not_count() -> None:
@@ -71,10 +106,8 @@ def test_fillers_and_unknown_words_do_not_count() -> None:
 
 
 def test_rerank_adds_a_bonus_to_the_best_only() -> None:
-    scoring = _scoring("bệnh viện điều trị")
     scores = np.array([2.0, 1.0, 0.5], dtype=np.float32)
-    texts = {0: ("", "bệnh viện"), 1: ("", "bệnh viện điều trị"), 2: ("", "bệnh viện điều trị")}
-    proximity.rerank(scores, [0, 1], texts.__getitem__, scoring)
+    proximity.rerank(scores, [0, 1], np.array([0.5, 1.0]))
     boost = planner.PROXIMITY_BOOST * 2.0
     assert scores.tolist() == pytest.approx([2.0 + 0.5 * boost, 1.0 + boost, 0.5])
 

@@ -6,14 +6,15 @@ rewards two of them side by side; neither sees that a question's words stand tog
 in one sentence of the article that answers it, and apart in a long article about
 something else. So the best :data:`DEPTH` documents of the first stage get a bonus: the
 share of the query's clauses (each weighed by the square root of its rarest syllable's
-IDF) that the best window of :data:`WINDOW_CHARS` characters of the document holds,
+IDF) that the best window of :data:`WINDOW` syllables of the document holds,
 times the planner's ``PROXIMITY_BOOST`` times the best first-stage score. The bonus is never
 negative, so the reordered documents stay above every other one, and each page of a
 ranking is the same whichever page is asked first. Chosen on the ViNewsQA dev questions
 and checked on the known-item sets (BENCHMARKS.md, session 10).
 
-Both backends call :func:`rerank`, the local one with the stored texts, the Typesense
-one with the candidates' token sequences, so they reorder alike.
+Both backends call :func:`rerank` and :meth:`Proximity.best_window`, the local one on
+the sequences of syllables its posting store keeps for each document, the Typesense one
+on the candidates' token sequences, so they reorder alike.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ import numpy as np
 from search import fields
 from search.query import planner, ranking
 from search.query.planner import Plan
-from search.snippets import CHAR_LIMIT, occurrences
 
 DEPTH = 30  # the first stage's best documents that are reordered
-WINDOW_CHARS = 80  # a passage: about 18 syllables, a sentence of a news article
+WINDOW = 20  # syllables: a passage about a sentence long
+
+# Positions of different documents, set this far apart, never share a window.
+_DOCUMENT_SPACING = 1 << 40
 
 
 @dataclass(frozen=True)
@@ -40,38 +43,53 @@ class Proximity:
     clauses_of: dict[str, tuple[int, ...]]  # a folded syllable -> the clauses it stands for
     weights: tuple[float, ...]  # each clause's share of the query, summing to 1
 
-    def passage(self, texts: Sequence[str]) -> float:
-        """The share of the query that the best window of ``texts`` (a document's
-        headline and text, read one after the other) holds, from 0 to 1."""
-        found: list[tuple[int, tuple[int, ...]]] = []
-        offset = 0
-        terms = frozenset(self.clauses_of)
-        for text in texts:
-            scanned = text[:CHAR_LIMIT]
-            found += [(offset + at, self.clauses_of[term]) for at, _, term in occurrences(scanned, terms)]
-            offset += len(scanned) + 1
-        return _best_window(found, self.weights)
+    @property
+    def terms(self) -> list[str]:
+        """The folded syllables that stand for a clause; ``term`` in :meth:`shares`
+        numbers them in this order."""
+        return list(self.clauses_of)
 
+    def shares(
+        self, documents: int, document: np.ndarray, position: np.ndarray, term: np.ndarray
+    ) -> np.ndarray:
+        """For each of ``documents`` documents, the largest share of the query whose
+        clauses stand within :data:`WINDOW` syllables of each other, from 0 to 1; the
+        query's syllables found in them are given as three aligned arrays: in which
+        document, at which position (ascending within a document), which of
+        :attr:`terms`. Numpy over all the documents at once: a window starts where a
+        query's syllable stands, and holds a clause when the clause's first syllable at or
+        after that position comes before the window's end."""
+        best = np.zeros(documents)
+        if not len(document):
+            return best
+        at = document.astype(np.int64) * _DOCUMENT_SPACING + position
+        held = np.zeros(len(at))
+        for clause, weight in enumerate(self.weights):
+            standing = np.array([clause in self.clauses_of[t] for t in self.terms])
+            mine = at[standing[term]]
+            if not len(mine):
+                continue
+            following = np.minimum(np.searchsorted(mine, at), len(mine) - 1)
+            held += weight * ((mine[following] >= at) & (mine[following] < at + WINDOW))
+        np.maximum.at(best, document, held)
+        return np.minimum(best, 1.0)
 
-def _best_window(found: list[tuple[int, tuple[int, ...]]], weights: tuple[float, ...]) -> float:
-    """The largest sum of the weights of distinct clauses among ``found`` (offset,
-    clauses) that stand within :data:`WINDOW_CHARS` of each other."""
-    inside = [0] * len(weights)
-    held = best = 0.0
-    first = 0
-    for start, clauses in found:
-        for clause in clauses:
-            if not inside[clause]:
-                held += weights[clause]
-            inside[clause] += 1
-        while found[first][0] <= start - WINDOW_CHARS:
-            for clause in found[first][1]:
-                inside[clause] -= 1
-                if not inside[clause]:
-                    held -= weights[clause]
-            first += 1
-        best = max(best, held)
-    return min(best, 1.0)
+    def shares_of(self, sequences: Sequence[Sequence[str]]) -> np.ndarray:
+        """:meth:`shares` of documents given as their folded syllables (headline then
+        text), one sequence each."""
+        numbers = {t: i for i, t in enumerate(self.terms)}
+        found = [
+            (document, position, numbers[syllable])
+            for document, sequence in enumerate(sequences)
+            for position, syllable in enumerate(sequence)
+            if syllable in numbers
+        ]
+        document, position, term = np.array(found, dtype=np.int64).reshape(-1, 3).T
+        return self.shares(len(sequences), document, position, term)
+
+    def passage(self, sequence: Sequence[str]) -> float:
+        """The share of the query in the best window of one document's folded syllables."""
+        return float(self.shares_of([sequence])[0])
 
 
 def proximity(plan: Plan, frequency: Callable[[str], int], documents: int) -> Proximity | None:
@@ -105,18 +123,11 @@ def proximity(plan: Plan, frequency: Callable[[str], int], documents: int) -> Pr
     return Proximity(clauses_of, tuple(weight / total for weight in rarity))
 
 
-def rerank(
-    scores: np.ndarray,
-    best: Sequence[int] | np.ndarray,
-    texts_of: Callable[[int], Sequence[str]],
-    found: Proximity | None,
-) -> None:
+def rerank(scores: np.ndarray, best: Sequence[int] | np.ndarray, shares: np.ndarray) -> None:
     """Add to ``scores`` of the ``best`` documents (the first stage's, best first) their
-    proximity bonus; ``texts_of(document)``: its headline and text."""
-    if found is None or len(best) < 2:
+    proximity bonus; ``shares``: the share of the query in each one's best passage."""
+    if len(best) < 2:
         return
     top = float(scores[best[0]])
-    if top <= 0:
-        return
-    for document in best:
-        scores[document] += planner.PROXIMITY_BOOST * top * found.passage(texts_of(int(document)))
+    if top > 0:
+        scores[np.asarray(best)] += (planner.PROXIMITY_BOOST * top * shares).astype(scores.dtype)

@@ -345,12 +345,7 @@ class LocalEngine:
         if scoring is None:
             return keys
         best = retriever.top(candidates, keys, 0, proximity.DEPTH)
-
-        def texts(docnum: int) -> tuple[str, str]:
-            document = opened.generation.document(docnum, opened.searcher)
-            return document.title, document.body
-
-        proximity.rerank(found.scores, best, texts, scoring)
+        proximity.rerank(found.scores, best, retriever.passages(scoring, best))
         return matching.tiered(found.scores, found.partial)
 
     def search(self, request: SearchRequest) -> SearchResult:

@@ -18,6 +18,10 @@ appends a segment and never merges). Files of segment ``NAME``::
     NAME.docs        int32: document numbers, ascending within a term
     NAME.tfs         uint16: term frequencies, aligned with NAME.docs
     NAME.lengths.npy uint32 (views x documents): tokens of each view of each document
+    NAME.sequences   uint32: each document's folded syllables in order, headline then
+                     text, each as the check of its term of the folded text view (where
+                     the query's words stand: proximity, search/query/proximity.py)
+    NAME.sequence_starts.npy  int64, documents + 1: where each document's sequence starts
     NAME.json        the first document number, the counts, and the collisions
 
 A term is its key and its check (96 bits of BLAKE2b). Two terms whose keys collide (about
@@ -30,18 +34,20 @@ term's postings.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import os
 import shutil
 import weakref
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 
+from search import fields
 from search.analysis.views import VIEWS, Analysed
 
 PREFIX = "postings-"
@@ -56,7 +62,18 @@ _FLUSH_AT = 4_000_000  # postings buffered in memory before they go to the parti
 _MAX_TF = np.iinfo(_TF).max
 _PARTS = "kcdt"  # a partition's files: keys, checks, documents, term frequencies
 _PART_TYPES: tuple[np.dtype[Any], ...] = (_KEY, _CHECK, _DOC, _TF)
-_SEGMENT_FILES = (".keys.npy", ".checks.npy", ".starts.npy", ".docs", ".tfs", ".lengths.npy", ".json")
+_SEGMENT_FILES = (
+    ".keys.npy",
+    ".checks.npy",
+    ".starts.npy",
+    ".docs",
+    ".tfs",
+    ".lengths.npy",
+    ".sequences",
+    ".sequence_starts.npy",
+    ".json",
+)
+SEQUENCE_VIEW = fields.BODY_FOLDED  # the view whose term checks make the sequences
 
 
 def term_key(view: str, term: str) -> tuple[int, int]:
@@ -108,6 +125,7 @@ class DocumentTerms:
     checks: np.ndarray
     tfs: np.ndarray
     lengths: tuple[int, ...]  # tokens of each view, in VIEWS order
+    sequence: np.ndarray = field(default_factory=lambda: np.zeros(0, _CHECK))  # see sequence_of
 
 
 def document_terms(analysed: Analysed) -> DocumentTerms:
@@ -128,7 +146,15 @@ def document_terms(analysed: Analysed) -> DocumentTerms:
         np.concatenate(checks),
         np.minimum(np.array(tfs, dtype=np.int64), _MAX_TF).astype(_TF),
         tuple(lengths),
+        sequence_of(analysed.title_folded + analysed.body_folded),
     )
+
+
+def sequence_of(folded: list[str]) -> np.ndarray:
+    """Folded syllables as the store's sequences hold them: the check of each one's term
+    of :data:`SEQUENCE_VIEW` (32 bits of its hash; two syllables of a query and a
+    document share one with odds of about one in a billion)."""
+    return _keys(SEQUENCE_VIEW, folded)[1] if folded else np.zeros(0, _CHECK)
 
 
 def segment_names(folder: Path) -> list[str]:
@@ -168,6 +194,8 @@ class PostingWriter:
         self._buffer: tuple[list[np.ndarray], ...] = ([], [], [], [])
         self._buffered = 0
         self._lengths: list[tuple[int, ...]] = []
+        self._sequences = open(folder / f"{self.name}.sequences", "wb")  # noqa: SIM115
+        self._sequence_lengths: list[int] = []
 
     def add(self, terms: DocumentTerms) -> int:
         """Append the next document's postings; returns its document number."""
@@ -178,6 +206,7 @@ class PostingWriter:
         docs.append(np.full(len(terms.keys), doc, dtype=_DOC))
         tfs.append(terms.tfs)
         self._lengths.append(terms.lengths)
+        self.add_sequences(terms.sequence, [len(terms.sequence)])
         self._buffered += len(terms.keys)
         self.count += 1
         if self._buffered >= _FLUSH_AT:
@@ -189,6 +218,12 @@ class PostingWriter:
         postings come through :meth:`add_postings` (a merge)."""
         self._lengths.extend(map(tuple, lengths.T.tolist()))
         self.count += lengths.shape[1]
+
+    def add_sequences(self, sequences: np.ndarray, lengths: list[int]) -> None:
+        """Append the sequences of the documents added last, one after another
+        (``lengths``: each one's syllables)."""
+        self._sequences.write(np.asarray(sequences, dtype=_CHECK).tobytes())
+        self._sequence_lengths.extend(lengths)
 
     def add_postings(self, keys: np.ndarray, checks: np.ndarray, docs: np.ndarray, tfs: np.ndarray) -> None:
         """Append postings of documents added by :meth:`add_lengths`, in document order."""
@@ -272,6 +307,10 @@ class PostingWriter:
         np.save(f"{base}.starts.npy", np.concatenate([*starts, np.array([written], dtype=np.int64)]))
         lengths = np.array(self._lengths, dtype=np.uint32).reshape(-1, len(VIEWS)).T
         np.save(f"{base}.lengths.npy", np.ascontiguousarray(lengths))
+        self._sequences.close()
+        sequence_starts = np.zeros(len(self._sequence_lengths) + 1, dtype=np.int64)
+        np.cumsum(self._sequence_lengths, out=sequence_starts[1:])
+        np.save(f"{base}.sequence_starts.npy", sequence_starts)
         shutil.rmtree(self._work, ignore_errors=True)
         meta = {
             "first_doc": self.first_doc,
@@ -287,9 +326,11 @@ class PostingWriter:
             for stream in files:
                 stream.close()
         shutil.rmtree(self._work, ignore_errors=True)
+        self._sequences.close()
+        (self.folder / f"{self.name}.sequences").unlink(missing_ok=True)
 
 
-_MERGE_CHUNK = 1 << 16  # terms of a segment copied at a time by a merge
+_MERGE_CHUNK = 1 << 16  # terms (or documents' sequences) of a segment copied at a time by a merge
 
 
 def merge_segments(folder: Path, live: np.ndarray) -> str:
@@ -303,6 +344,13 @@ def merge_segments(folder: Path, live: np.ndarray) -> str:
             segment = _Segment(folder, name)
             span = slice(segment.first_doc, segment.first_doc + segment.documents)
             writer.add_lengths(segment.lengths[:, live[span]])
+            starts = segment.sequence_starts
+            for first in range(0, segment.documents, _MERGE_CHUNK):
+                last = min(first + _MERGE_CHUNK, segment.documents)
+                kept = live[segment.first_doc + first : segment.first_doc + last]
+                sizes = np.diff(starts[first : last + 1])
+                chunk = segment.sequences[starts[first] : starts[last]]
+                writer.add_sequences(chunk[np.repeat(kept, sizes)], sizes[kept].tolist())
             docs = np.memmap(folder / f"{name}.docs", dtype=_DOC, mode="r") if segment.postings else None
             tfs = np.memmap(folder / f"{name}.tfs", dtype=_TF, mode="r") if segment.postings else None
             for first in range(0, len(segment.keys), _MERGE_CHUNK):
@@ -344,6 +392,13 @@ class _Segment:
         self.collisions: int = meta.get("collisions", 0)
         self.starts = np.asarray(np.load(f"{base}.starts.npy", mmap_mode="r"))
         self.lengths = np.load(f"{base}.lengths.npy")
+        self.sequence_starts = np.load(f"{base}.sequence_starts.npy")
+        sequences = Path(f"{base}.sequences")
+        self.sequences = (
+            np.asarray(np.memmap(sequences, dtype=_CHECK, mode="r"))
+            if sequences.stat().st_size
+            else np.zeros(0, _CHECK)
+        )
         # Posting arrays are read with pread: the page cache holds them, not this process.
         self._docs = os.open(f"{base}.docs", os.O_RDONLY)
         self._tfs = os.open(f"{base}.tfs", os.O_RDONLY)
@@ -394,6 +449,7 @@ class PostingStore:
 
     def __init__(self, folder: Path, size: int) -> None:
         self._segments = [_Segment(folder, name) for name in segment_names(folder)]
+        self._firsts = [segment.first_doc for segment in self._segments]
         lengths = np.zeros((len(VIEWS), size), dtype=np.uint32)
         for segment in self._segments:
             lengths[:, segment.first_doc : segment.first_doc + segment.documents] = segment.lengths
@@ -402,6 +458,18 @@ class PostingStore:
     def lengths(self, view: str) -> np.ndarray:
         """Tokens of ``view`` in each document (by document number)."""
         return self._lengths[view]
+
+    def sequence(self, doc: int) -> np.ndarray:
+        """Document ``doc``'s folded syllables in order, headline then text, as checks
+        (:func:`sequence_of`); a view of the memory-mapped file, not a copy."""
+        segment = self._segments[bisect.bisect_right(self._firsts, doc) - 1]
+        at = doc - segment.first_doc
+        return segment.sequences[segment.sequence_starts[at] : segment.sequence_starts[at + 1]]
+
+    @staticmethod
+    def sequence_terms(folded: list[str]) -> np.ndarray:
+        """The checks that stand for ``folded`` syllables in a sequence."""
+        return sequence_of(folded)
 
     def frequency(self, view: str, term: str) -> int:
         """How many documents have the term (deleted ones included), without reading

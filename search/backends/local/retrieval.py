@@ -30,6 +30,7 @@ from search.backends.local.postings import PostingStore
 from search.config import posting_cache_bytes
 from search.query import matching, ranking
 from search.query.planner import Condition, Phrase, Plan, TermRef
+from search.query.proximity import Proximity
 from search.text import fold
 
 # Document numbers (as np.intp: numpy converts any other index type on every use, which
@@ -180,6 +181,19 @@ class Retriever:
             weights = np.zeros(0, np.float32)
         self.cache.put(key, (ids, weights))
         return ids, weights
+
+    def passages(self, found: Proximity, documents: np.ndarray) -> np.ndarray:
+        """:meth:`Proximity.shares` of ``documents``, read from the syllable sequences
+        the store keeps (no text is read or analysed)."""
+        codes = self.store.sequence_terms(found.terms)
+        order = np.argsort(codes)
+        sequences = [self.store.sequence(int(d)) for d in documents]
+        starts = np.cumsum([0] + [len(s) for s in sequences])
+        joined = np.concatenate(sequences) if sequences else np.zeros(0, codes.dtype)
+        hits = np.flatnonzero(np.isin(joined, codes))
+        document = np.searchsorted(starts, hits, side="right") - 1
+        term = order[np.searchsorted(codes[order], joined[hits])]
+        return found.shares(len(documents), document, hits - starts[document], term)
 
     def _add_bm25(self, ref: TermRef, scores: np.ndarray) -> np.ndarray:
         """Add the term's BM25 to ``scores``; return the documents that contain it."""

@@ -16,7 +16,7 @@ from search.backends.local.storage import read_meta
 from search.fields import AUTHOR, BODY, DATE_ISO, DISTRICT, ID_FIELD, SORT_DATE, TITLE, URL, YEAR
 
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 7  # 5: normalize() keeps "hoặc"; 6: manifest.json; 7: term checks (postings)
+SCHEMA_VERSION = 8  # 5: normalize() keeps "hoặc"; 6: manifest.json; 7: term checks; 8: sequences
 
 
 def readable(generation: Path) -> bool:

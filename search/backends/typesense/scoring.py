@@ -204,10 +204,6 @@ class Scorer:
     def _frequency(self, folded: str) -> int:
         return self.statistics.frequencies.get((VIEW_OF[fields.BODY_FOLDED], folded), 1)
 
-    def _texts(self, number: int) -> tuple[str, str]:
-        candidate = self.candidates[number]
-        return " ".join(candidate.title_folded), " ".join(candidate.body_folded)
-
     def ranked(self, plan: Plan, limit: int) -> list[tuple[Candidate, float]]:
         """The best ``limit`` matching candidates, best first (ties by id, as on the
         Whoosh backend)."""
@@ -216,6 +212,8 @@ class Scorer:
         self._sort(chosen, scores, partial)
         found = proximity.proximity(plan, self._frequency, self.statistics.documents)
         if found is not None:  # the best reordered by proximity, as on the local backend
-            proximity.rerank(scores, chosen[: proximity.DEPTH], self._texts, found)
+            best = chosen[: proximity.DEPTH]
+            sequences = [self.candidates[i].title_folded + self.candidates[i].body_folded for i in best]
+            proximity.rerank(scores, best, found.shares_of(sequences))
             self._sort(chosen, scores, partial)
         return [(self.candidates[i], float(scores[i])) for i in chosen[:limit]]
