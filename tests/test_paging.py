@@ -10,11 +10,8 @@ import pytest
 
 from search.backends.local.engine import LocalEngine
 from search.backends.local.indexer import build_index
-from search.backends.typesense.engine import TypesenseEngine
-from search.backends.typesense.indexer import build_collection
 from search.results import SearchRequest
-from tests.exports import write_export
-from tests.typesense_nodes import Node, cluster_for
+from tests.exports import engine_on, write_export
 
 ARTICLES = 90
 PER_PAGE = 7
@@ -36,15 +33,7 @@ def _records() -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module", params=["whoosh", "typesense"])
 def tied_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    folder = tmp_path_factory.mktemp("tied")
-    export = write_export(folder / "tied.jsonl", _records())
-    if request.param == "typesense":
-        node: Node = request.getfixturevalue("typesense_node")
-        cluster = cluster_for([node], "tied")
-        assert build_collection([export], cluster=cluster).indexed == ARTICLES
-        return TypesenseEngine(folder, cluster=cluster)
-    assert build_index([export], folder / "index", workers=1).indexed == ARTICLES
-    return LocalEngine(folder / "index")
+    return engine_on(request, tmp_path_factory.mktemp("tied"), "tied", _records())
 
 
 def _all_pages(engine: Any, **request: Any) -> list[Any]:

@@ -14,15 +14,12 @@ import pytest
 from search.analysis.analyzers import syllable_texts
 from search.backends.local.engine import LocalEngine
 from search.backends.local.indexer import build_index
-from search.backends.typesense.engine import TypesenseEngine
-from search.backends.typesense.indexer import build_collection
 from search.lexicon.abbreviations import Abbreviations
 from search.query import planner, proximity
 from search.query.fillers import HAND_FILLERS
 from search.results import SearchRequest
 from search.text import fold
-from tests.exports import write_export
-from tests.typesense_nodes import Node, cluster_for
+from tests.exports import engine_on, write_export
 
 FREQUENCY = {"benh": 10, "vien": 10, "dieu": 10, "tri": 10, "hiem": 1}
 PADDING = (
@@ -134,15 +131,7 @@ def _records() -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module", params=["whoosh", "typesense"])
 def two_articles(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    folder = tmp_path_factory.mktemp("proximity")
-    export = write_export(folder / "two.jsonl", _records())
-    if request.param == "typesense":
-        node: Node = request.getfixturevalue("typesense_node")
-        cluster = cluster_for([node], "proximity")
-        assert build_collection([export], cluster=cluster).indexed == 2
-        return TypesenseEngine(folder, cluster=cluster)
-    assert build_index([export], folder / "index", workers=1).indexed == 2
-    return LocalEngine(folder / "index")
+    return engine_on(request, tmp_path_factory.mktemp("proximity"), "proximity", _records())
 
 
 def test_the_words_together_rank_first(two_articles: Any) -> None:

@@ -64,9 +64,15 @@ class Proximity:
             return best
         at = document.astype(np.int64) * _DOCUMENT_SPACING + position
         held = np.zeros(len(at))
+        stands_for = np.array(  # term x clause
+            [
+                [clause in clauses for clause in range(len(self.weights))]
+                for clauses in self.clauses_of.values()
+            ],
+            dtype=bool,
+        ).reshape(len(self.clauses_of), len(self.weights))
         for clause, weight in enumerate(self.weights):
-            standing = np.array([clause in self.clauses_of[t] for t in self.terms])
-            mine = at[standing[term]]
+            mine = at[stands_for[term, clause]]
             if not len(mine):
                 continue
             following = np.minimum(np.searchsorted(mine, at), len(mine) - 1)

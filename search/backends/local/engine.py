@@ -334,19 +334,28 @@ class LocalEngine:
         return _Matched(parsed, scores, matched, partial, typos, typed, plan)
 
     @staticmethod
-    def _reordered(opened: _Opened, found: _Matched, candidates: np.ndarray) -> np.ndarray:
-        """The keys to rank ``candidates`` by, once the first stage's best of them have
-        their proximity bonus in ``found.scores`` (see :mod:`search.query.proximity`)."""
+    def _ranked(
+        opened: _Opened, found: _Matched, candidates: np.ndarray, start: int, stop: int
+    ) -> np.ndarray:
+        """Document numbers ``start:stop`` of the ranking of ``candidates``: the first
+        stage's order (partial answers after the others, ties by id), its best
+        :data:`proximity.DEPTH` reordered by proximity, their bonus added to
+        ``found.scores`` (see :mod:`search.query.proximity`)."""
         retriever = opened.retriever
         keys = matching.tiered(found.scores, found.partial)
+        if start >= proximity.DEPTH:  # past the reordered ones: the first stage's order
+            return retriever.top(candidates, keys, start, stop)
+        ranked = retriever.top(candidates, keys, 0, max(stop, proximity.DEPTH))
         scoring = proximity.proximity(
             found.plan, lambda term: len(retriever.postings(fields.BODY_FOLDED, term)[0]), retriever.documents
         )
         if scoring is None:
-            return keys
-        best = retriever.top(candidates, keys, 0, proximity.DEPTH)
+            return ranked[start:stop]
+        best = ranked[: proximity.DEPTH]
         proximity.rerank(found.scores, best, retriever.passages(scoring, best))
-        return matching.tiered(found.scores, found.partial)
+        partial = found.partial[best] if found.partial is not None else np.zeros(len(best), dtype=bool)
+        order = np.lexsort((retriever.id_rank[best], -found.scores[best], partial))
+        return np.concatenate([best[order], ranked[proximity.DEPTH :]])[start:stop]
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Ranked, highlighted, faceted results for one request (a request answered
@@ -363,13 +372,11 @@ class LocalEngine:
         candidates = np.flatnonzero(selected)
         ranked = request.sort == "relevance" and not parsed.is_empty
         first = (request.page - 1) * request.per_page
-        if not ranked:
-            keys = matching.tiered(retriever.sort_date, partial)
-        elif first < proximity.DEPTH:  # the page shows some of the documents proximity reorders
-            keys = self._reordered(opened, found, candidates)
+        if ranked:
+            docnums = self._ranked(opened, found, candidates, first, first + request.per_page)
         else:
-            keys = matching.tiered(scores, partial)
-        docnums = retriever.top(candidates, keys, first, first + request.per_page)
+            keys = matching.tiered(retriever.sort_date, partial)
+            docnums = retriever.top(candidates, keys, first, first + request.per_page)
         marks = planner.marks(parsed, opened.abbreviations, typos, opened.fillers)
         hits = [
             snippets.hit(
@@ -407,9 +414,8 @@ class LocalEngine:
         """Just the ranking: (id, score) of the best ``limit`` documents, no snippets."""
         opened = self._opened()
         found = self._matched(opened, query_text)
-        candidates = np.flatnonzero(found.matched)
-        scores, keys = found.scores, self._reordered(opened, found, candidates)
-        docnums = opened.retriever.top(candidates, keys, 0, limit)
+        docnums = self._ranked(opened, found, np.flatnonzero(found.matched), 0, limit)
+        scores = found.scores
         stored = opened.searcher.reader().stored_fields
         return [(stored(int(d))[fields.ID_FIELD], float(scores[d])) for d in docnums]
 

@@ -1,11 +1,11 @@
 """Cheap features of a query's first-stage candidates, for a learned reranker to read
 (:mod:`search.tools.learned` trains and checks one).
 
-:func:`candidate_features` ranks a query as :meth:`LocalEngine.rank` does (proximity included) and describes
-each of its best ``depth`` documents by what the first stage already knows: its score
-and rank, the share of it each view gives, how many of the query's clauses it has (by
-count and by IDF), the compound and pair boosts it has, the lengths of its folded views,
-and a few numbers of the query itself. Nothing is read beyond the posting lists the
+:func:`candidate_features` ranks a query as :meth:`LocalEngine.rank` does (proximity
+included) and describes each of its best ``depth`` documents by what the first stage
+already knows: its score and rank, the share of it each view gives, how many of the
+query's clauses it has (by count and by IDF), the compound and pair boosts it has, the
+lengths of its folded views, and a few numbers of the query itself. Nothing is read beyond the posting lists the
 ranking read (cached), so it costs little more than the ranking.
 """
 
@@ -78,7 +78,7 @@ def candidate_features(engine: LocalEngine, query: str, depth: int = 100) -> Can
     retriever = opened.retriever
     found = engine._matched(opened, query)
     candidates = np.flatnonzero(found.matched)
-    top = retriever.top(candidates, engine._reordered(opened, found, candidates), 0, depth)
+    top = engine._ranked(opened, found, candidates, 0, depth)
     stored = opened.searcher.reader().stored_fields
     ids = [stored(int(d))[fields.ID_FIELD] for d in top]
     features = np.zeros((len(top), len(FEATURE_NAMES)), dtype=np.float64)
