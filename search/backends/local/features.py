@@ -5,8 +5,9 @@
 included) and describes each of its best ``depth`` documents by what the first stage
 already knows: its score and rank, the share of it each view gives, how many of the
 query's clauses it has (by count and by IDF), the compound and pair boosts it has, the
-lengths of its folded views, and a few numbers of the query itself. Nothing is read beyond the posting lists the
-ranking read (cached), so it costs little more than the ranking.
+lengths of its folded views, and a few numbers of the query itself. Nothing is read
+beyond the posting lists the ranking read (cached), so it costs little more than the
+ranking.
 """
 
 from __future__ import annotations
