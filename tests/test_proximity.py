@@ -92,6 +92,20 @@ def test_rarer_clauses_weigh_more() -> None:
     assert rare + common == pytest.approx(1.0)
 
 
+def test_a_clause_counts_as_common_as_its_most_common_alternative() -> None:
+    """A rare word typed (a Telex leftover such as "vif") with a common correction ("vi")
+    weighs what the correction does, not more than every other word of the query; an
+    abbreviation's clause weighs what its more common form does."""
+    frequency = {"vif": 1, "vi": 50, "benh": 50, "vien": 20, "bv": 5}
+    plan = planner.plan(planner.parse("vif benh"), Abbreviations({}), {"vif": ["vi"]}, fillers=HAND_FILLERS)
+    scoring = proximity.proximity(plan, lambda term: frequency.get(term, 0), 100)
+    assert scoring is not None and scoring.clauses_of == {"vif": (0,), "vi": (0,), "benh": (1,)}
+    assert scoring.weights == pytest.approx((0.5, 0.5))
+    plan = planner.plan(planner.parse("bv hiem"), Abbreviations({"bv": "bệnh viện"}), fillers=HAND_FILLERS)
+    scoring = proximity.proximity(plan, lambda term: {**frequency, "hiem": 20}.get(term, 0), 100)
+    assert scoring is not None and scoring.weights == pytest.approx((0.5, 0.5))  # "benh vien": 20 as "hiem"
+
+
 def test_fillers_and_unknown_words_do_not_count() -> None:
     """Question words are no part of the passage; a word no document has is dropped;
     fewer than two clauses left: nothing to reorder."""

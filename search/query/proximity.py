@@ -100,25 +100,30 @@ class Proximity:
 
 def proximity(plan: Plan, frequency: Callable[[str], int], documents: int) -> Proximity | None:
     """How passages are scored on ``plan``: its counted clauses (not the fillers), each
-    by the folded syllables of all its alternatives, weighed by the IDF of its rarest
-    syllable that some document has (``frequency``: in how many of the ``documents``).
-    None when fewer than two clauses are known: every candidate would get the same."""
+    by the folded syllables of all its alternatives, weighed by the square root of its
+    IDF (``frequency``: in how many of the ``documents`` a folded syllable is). A clause
+    is met by any of its alternatives (the words as typed, a typo's corrections, an
+    abbreviation's other form), so it counts as common as its most common alternative,
+    and an alternative, which needs all its syllables, as rare as its rarest: a rare
+    typo does not make its clause weigh more than the word it stands for. None when
+    fewer than two clauses are known: every candidate would get the same."""
     syllables: list[set[str]] = []
     rarity: list[float] = []
     for clause in plan.clauses:
         if clause.filler:
             continue
-        terms = {
-            ref.text
-            for alternative in clause.alternatives
-            for syllable in alternative
-            for ref in syllable
-            if ref.field == fields.BODY_FOLDED
-        }
-        known = [n for n in map(frequency, terms) if n > 0]
-        if known:
+        terms: set[str] = set()
+        ways: list[int] = []  # how many documents have each alternative (at most)
+        for alternative in clause.alternatives:
+            needed = []
+            for syllable in alternative:
+                folded = {ref.text for ref in syllable if ref.field == fields.BODY_FOLDED}
+                terms |= folded
+                needed.append(max(map(frequency, folded), default=0))
+            ways.append(min(needed, default=0))  # an alternative needs all its syllables
+        if max(ways, default=0) > 0:  # met by any alternative: as common as the most common
             syllables.append(terms)
-            rarity.append(math.sqrt(ranking.idf(min(known), documents)))
+            rarity.append(math.sqrt(ranking.idf(max(ways), documents)))
     total = sum(rarity)
     if len(syllables) < 2 or total <= 0:
         return None
