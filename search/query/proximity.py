@@ -5,16 +5,16 @@ BM25 over the views counts a query's words anywhere in a document, and the pairs
 rewards two of them side by side; neither sees that a question's words stand together
 in one sentence of the article that answers it, and apart in a long article about
 something else. So the best :data:`DEPTH` documents of the first stage get a bonus: the
-share of the query's clauses (each weighed by the square root of its rarest syllable's
-IDF) that the best window of :data:`WINDOW` syllables of the document holds,
-times the planner's ``PROXIMITY_BOOST`` times the best first-stage score. The bonus is never
+share of the query's clauses (each weighed by the square root of its IDF, see
+:func:`proximity`) that the best window of :data:`WINDOW` syllables of the document
+holds, times the planner's ``PROXIMITY_BOOST`` times the best first-stage score. The bonus is never
 negative, so the reordered documents stay above every other one, and each page of a
 ranking is the same whichever page is asked first. Chosen on the ViNewsQA dev questions
 and checked on the known-item sets (BENCHMARKS.md, session 10).
 
-Both backends call :func:`rerank` and :meth:`Proximity.best_window`, the local one on
-the sequences of syllables its posting store keeps for each document, the Typesense one
-on the candidates' token sequences, so they reorder alike.
+Both backends call :func:`rerank` with :meth:`Proximity.shares`, the local one on the
+sequences of syllables its posting store keeps for each document, the Typesense one on
+the candidates' token sequences (:meth:`Proximity.shares_of`), so they reorder alike.
 """
 
 from __future__ import annotations

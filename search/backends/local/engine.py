@@ -353,8 +353,8 @@ class LocalEngine:
             return ranked[start:stop]
         best = ranked[: proximity.DEPTH]
         proximity.rerank(found.scores, best, retriever.passages(scoring, best))
-        partial = found.partial[best] if found.partial is not None else np.zeros(len(best), dtype=bool)
-        order = np.lexsort((retriever.id_rank[best], -found.scores[best], partial))
+        keys = matching.tiered(found.scores, found.partial)  # partial answers still after the others
+        order = np.lexsort((retriever.id_rank[best], -keys[best]))
         return np.concatenate([best[order], ranked[proximity.DEPTH :]])[start:stop]
 
     def search(self, request: SearchRequest) -> SearchResult:
