@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from search.backends.local.engine import LocalEngine
 from search.backends.typesense import engine as typesense_engine
+from search.backends.typesense import impacts, records, state
 from search.backends.typesense import indexer as typesense_indexer
-from search.backends.typesense import records, state
 from search.backends.typesense.cluster import Cluster
 from search.backends.typesense.engine import TypesenseEngine
 from search.backends.typesense.indexer import META_ID, build_collection, update_collection
@@ -346,6 +346,20 @@ def _statistics(cluster: Cluster) -> dict[str, int]:
     return {row["id"]: int(row["n"]) for row in cluster.export(name, "id,n") if not row["id"].startswith("~")}
 
 
+def _postings_by_id(cluster: Cluster) -> dict[str, dict[str, int]]:
+    """The impact postings behind the alias: statistics id -> article id -> impact."""
+    name = str(cluster.resolve_alias())
+    ids = {int(row["seq"]): row["id"] for row in cluster.export(records.content_collection(name), "id,seq")}
+    found = {}
+    for row in cluster.export(records.stats_collection(name), f"id,{impacts.FIELD}"):
+        if impacts.FIELD in row:
+            seqs, weights = impacts.decode(row[impacts.FIELD])
+            found[row["id"]] = {
+                ids[seq]: weight for seq, weight in zip(seqs.tolist(), weights.tolist(), strict=True)
+            }
+    return found
+
+
 def _meta(cluster: Cluster) -> dict[str, Any]:
     record = cluster.retrieve(records.stats_collection(str(cluster.resolve_alias())), META_ID)
     assert record is not None
@@ -385,6 +399,15 @@ def test_update_in_place_counts_and_scores_like_a_rebuild(
         key.split(".")[0] in ("p", "w") and expected[key] == 2 and key not in updated for key in differ
     )
     assert len(differ) < 0.01 * len(expected)
+    # the impact postings name the same articles as a rebuild's, with nearly the same
+    # impacts (the update keeps the build's average lengths, a rebuild has new ones)
+    postings, expected_postings = _postings_by_id(cluster), _postings_by_id(rebuilt)
+    assert postings.keys() - differ == expected_postings.keys() - differ
+    diffs: list[int] = []
+    for key in postings.keys() - differ:
+        assert postings[key].keys() == expected_postings[key].keys(), key
+        diffs.extend(abs(postings[key][i] - expected_postings[key][i]) for i in postings[key])
+    assert max(diffs) <= 8  # of 255: the averages moved by the 30 articles removed
     meta, expected_meta = _meta(cluster), _meta(rebuilt)
     assert meta["documents"] == expected_meta["documents"] == 100
     assert meta["abbreviations"] == expected_meta["abbreviations"]
@@ -463,3 +486,21 @@ def test_a_search_takes_two_round_trips(
     result = engine.search(request_)
     assert result.total > 0 and result.hits
     assert len(requests) == 2, requests
+
+
+def test_the_candidates_hold_the_best_of_all_articles(
+    typesense_node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the candidates the impact postings choose are scored: with 12 of 125
+    articles, the best 5 are those of all 125 scored, in the same order and scores."""
+    write_export(tmp_path / "articles.jsonl", generated(120, seed=5))
+    cluster = cluster_for([typesense_node], "impacts")
+    build_collection([SEEDS, tmp_path / "articles.jsonl"], cluster=cluster, workers=1)
+    engine = TypesenseEngine(cluster=cluster)
+    questions = [*QUERIES, "Hội nghị cán bộ công đoàn huyện Chương Mỹ chăm lo đời sống giáo viên thế nào?"]
+    best_of_all = {query: engine.rank(query, 5) for query in questions}
+    monkeypatch.setattr(typesense_engine, "CANDIDATES", 12)
+    for query in questions:
+        got, want = engine.rank(query, 5), best_of_all[query]
+        assert [doc_id for doc_id, _ in got] == [doc_id for doc_id, _ in want], query
+        assert [score for _, score in got] == pytest.approx([score for _, score in want], rel=1e-5), query

@@ -31,10 +31,10 @@ from typing import Any, NamedTuple
 from search import fields, snippets
 from search.analysis import segment
 from search.analysis.views import pairs_of
-from search.backends.typesense import records, state
+from search.backends.typesense import impacts, records, state
 from search.backends.typesense.cluster import PAGE, Cluster, any_of
 from search.backends.typesense.indexer import META_ID
-from search.backends.typesense.scoring import Candidate, Scorer, Statistics, phrase_parts, plan_terms
+from search.backends.typesense.scoring import VIEW_OF, Candidate, Scorer, Statistics, phrase_parts, plan_terms
 from search.cache import RecentResults
 from search.errors import NoIndex
 from search.lexicon.abbreviations import Abbreviations
@@ -118,6 +118,11 @@ class _Generation:
     fillers: FillerWords  # the hand list and the stopwords most documents have
     revision: str | None  # changes with every build or update (``--update`` writes in place)
     checked: float  # when the revision was last read (time.monotonic)
+
+    @property
+    def impacts(self) -> bool:
+        """Do the statistics records carry impact postings (:mod:`.impacts`)?"""
+        return bool(self.meta.get("impacts"))
 
     @property
     def key(self) -> str:
@@ -360,6 +365,70 @@ class TypesenseEngine:
         """Content records by id."""
         return self.cluster.lookup(generation.content, ids, wanted)
 
+    def _stored_by_seq(self, generation: _Generation, seqs: list[int], wanted: str) -> list[dict[str, Any]]:
+        """Content records by ``seq`` number, in the order of ``seqs`` (those that
+        exist: an article deleted since its postings were written is left out)."""
+        searches = [
+            {
+                "collection": generation.content,
+                "q": "*",
+                "filter_by": f"seq:=[{','.join(str(n) for n in seqs[i : i + PAGE])}]",
+                "per_page": len(seqs[i : i + PAGE]),
+                "include_fields": f"seq,{wanted}",
+            }
+            for i in range(0, len(seqs), PAGE)
+        ]
+        found = {
+            int(hit["document"]["seq"]): hit["document"]
+            for result in self.cluster.multi_search(searches)
+            for hit in result["hits"]
+        }
+        return [found[n] for n in seqs if n in found]
+
+    @staticmethod
+    def _impact_lookups(generation: _Generation, query: _Query) -> list[dict[str, Any]]:
+        """The searches that read the impact postings of the plan's terms (sent with
+        the statistics, in the first request)."""
+        ids = sorted(
+            records.stat_id(view, term) for view, term in plan_terms(query.plan) if view in impacts.VIEWS
+        )
+        return [
+            {
+                "collection": generation.stats,
+                "q": "*",
+                "filter_by": any_of("id", ids[i : i + PAGE]),
+                "per_page": len(ids[i : i + PAGE]),
+                "include_fields": f"id,{impacts.FIELD}",
+            }
+            for i in range(0, len(ids), PAGE)
+        ]
+
+    @staticmethod
+    def _by_impacts(
+        generation: _Generation,
+        query: _Query,
+        statistics: Statistics,
+        found: list[dict[str, Any]],
+        limit: int,
+    ) -> list[int]:
+        """The ``seq`` numbers of the ``limit`` best documents by the plan's BM25 over
+        the impact views: each term's IDF x its boost in the plan x its impacts."""
+        postings = {
+            hit["document"]["id"]: hit["document"][impacts.FIELD]
+            for result in found
+            for hit in result["hits"]
+            if impacts.FIELD in hit["document"]
+        }
+        weights: dict[str, float] = {}
+        refs = [ref for clause in query.plan.clauses for alt in clause.alternatives for s in alt for ref in s]
+        for ref in refs + query.plan.boosts:
+            view = VIEW_OF[ref.field]
+            stat_id = records.stat_id(view, ref.text)
+            if stat_id in postings:
+                weights[stat_id] = weights.get(stat_id, 0.0) + ref.boost * statistics.idf(view, ref.text)
+        size = int(generation.meta["next_seq"])
+        return impacts.best(((w, postings[i]) for i, w in weights.items()), size, limit)
+
     def _postings_searches(
         self, generation: _Generation, query: _Query, filters: list[str]
     ) -> list[tuple[str, dict[str, Any]]]:
@@ -509,6 +578,8 @@ class TypesenseEngine:
                 {**counting[0], "per_page": min(limit_candidates, PAGE), "include_fields": "id"},
                 *counting[1:],
             ]
+        if generation.impacts and not query.plan.matches_everything and filters == query.clause_filters:
+            return self._answer_by_impacts(generation, query, limit, limit_candidates, counting, wanted)
         listings = self._postings_searches(generation, query, filters)
         tokens = [token for token, _search in listings]
         postings = [search for _token, search in listings]
@@ -528,6 +599,45 @@ class TypesenseEngine:
         candidates = [Candidate.from_hit(stored[i]) for i in ids if i in stored]
         ranked = Scorer(candidates, statistics, query.plan).ranked(query.plan, limit)
         return [(stored[candidate.id], score) for candidate, score in ranked], counted
+
+    def _answer_by_impacts(
+        self,
+        generation: _Generation,
+        query: _Query,
+        limit: int,
+        limit_candidates: int,
+        counting: list[dict[str, Any]],
+        wanted: str,
+    ) -> tuple[list[tuple[dict[str, Any], float]], list[dict[str, Any]]]:
+        """:meth:`_answer` for a query without conditions beside its words: the
+        candidates are the best by the impact postings read with the statistics (or, for
+        a short query with few matches, all of those), their content the second request."""
+        lookups = self._impact_lookups(generation, query)
+        statistics, results = self._statistics(generation, plan_terms(query.plan), counting + lookups)
+        counted = results[: len(counting)]
+        total = int(counted[0]["found"]) if counted else limit_candidates + 1
+        fields_wanted = f"{SCORING_FIELDS},{wanted}" if wanted else SCORING_FIELDS
+        if query.exact and total <= limit_candidates:  # every match is scored
+            matching = [hit["document"]["id"] for hit in counted[0]["hits"]]
+            ids = (
+                matching
+                if total <= len(matching)
+                else self._ids(
+                    generation.name,
+                    {"q": "*", "filter_by": _filter(query.filters)},
+                    limit_candidates,
+                    matching,
+                )
+            )
+            stored = self._stored(generation, ids, fields_wanted)
+            contents = [stored[i] for i in ids if i in stored]
+        else:
+            seqs = self._by_impacts(generation, query, statistics, results[len(counting) :], limit_candidates)
+            contents = self._stored_by_seq(generation, seqs, fields_wanted)
+        candidates = [Candidate.from_hit(content) for content in contents]
+        by_id = {content["id"]: content for content in contents}
+        ranked = Scorer(candidates, statistics, query.plan).ranked(query.plan, limit)
+        return [(by_id[candidate.id], score) for candidate, score in ranked], counted
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Ranked, highlighted, faceted results for one request (a request answered

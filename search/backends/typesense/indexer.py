@@ -23,7 +23,7 @@ from typing import Any
 from search.analysis.analyzers import COMPOUND_JOINER
 from search.analysis.pipeline import segmented
 from search.analysis.views import Analysed, quantised
-from search.backends.typesense import records, state
+from search.backends.typesense import impacts, records, state
 from search.backends.typesense.cluster import Cluster
 from search.indexing import BuildReport, Progress, changed_items, no_progress
 from search.ingest.article import Problem
@@ -51,9 +51,6 @@ class _Statistics:
         self.lengths: dict[str, float] = dict.fromkeys(self.frequencies, 0.0)
         self.documents = 0
 
-    def add(self, analysed: Analysed) -> None:
-        self.count(records.view_tokens(analysed))
-
     def count(self, tokens: dict[str, list[str]], sign: int = 1) -> None:
         """Count one article's view tokens in (``sign`` 1) or out (-1, an update's
         replaced or deleted article)."""
@@ -65,14 +62,19 @@ class _Statistics:
                 self.frequencies[view].subtract(set(found))
             self.lengths[view] += sign * quantised(len(found))
 
-    def records(self) -> Iterator[dict[str, Any]]:
+    def records(self, postings: dict[tuple[str, str], str]) -> Iterator[dict[str, Any]]:
         """One record a syllable; one a compound or pair that two or more documents
-        have (the many others are in at most one document: the scorer counts one)."""
+        have (the many others are in at most one document: the scorer counts one); a
+        term's encoded impact ``postings``, where it has them, in its record."""
         for view, counts in self.frequencies.items():
             least = 2 if view in SPARSE_VIEWS else 1
             for term, n in counts.items():
                 if n >= least:
-                    yield {"id": records.stat_id(view, term), "n": n}
+                    record: dict[str, Any] = {"id": records.stat_id(view, term), "n": n}
+                    encoded = postings.get((view, term))
+                    if encoded is not None:
+                        record[impacts.FIELD] = encoded
+                    yield record
 
     def frequent(self) -> dict[str, dict[str, int]]:
         """The folded syllables and pairs in more than :data:`FREQUENT_AT` documents, by
@@ -99,6 +101,7 @@ class _Learned:
     accents: AccentCounter = field(default_factory=AccentCounter)
     suggestions: SuggestionCounter = field(default_factory=SuggestionCounter)
     next_seq: int = 1  # the number the next article gets (``seq``: the order of stored_texts)
+    postings: impacts.Collector = field(default_factory=impacts.Collector)
 
 
 def _import_articles(
@@ -109,10 +112,13 @@ def _import_articles(
     report: BuildReport,
     learned: _Learned,
     before_import: Callable[[list[str]], None] = lambda ids: None,
+    postings: Callable[[int, dict[str, list[str]]], None] | None = None,
 ) -> None:
     """Analyse the articles of ``items`` and import their records into the index and
     content collections, a batch at a time; ``before_import`` is told each batch's ids
-    first (an update uncounts the versions the batch replaces)."""
+    first (an update uncounts the versions the batch replaces); ``postings`` is given
+    each article's seq number and view tokens (by default the build's collector)."""
+    add_postings = postings or learned.postings.add
 
     def analysed_documents() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         compounds: list[str]
@@ -121,7 +127,9 @@ def _import_articles(
                 report.problems.append(item)
                 continue
             analysed = Analysed(item, compounds)
-            learned.statistics.add(analysed)
+            tokens = records.view_tokens(analysed)
+            learned.statistics.count(tokens)
+            add_postings(learned.next_seq, tokens)
             learned.miner.add(f"{item.title}\n{item.body}", item.id)
             learned.accents.add_compounds(compounds)
             learned.suggestions.add(item.id, item.title, item.districts, compounds)
@@ -186,6 +194,7 @@ def _meta(
         "deleted": report.deleted,
         "skipped": report.skipped,
         "next_seq": learned.next_seq,
+        "impacts": True,  # the statistics records carry impact postings (:mod:`.impacts`)
     }
 
 
@@ -207,8 +216,15 @@ def _import_statistics(
     """The document frequencies and the build's metadata, into the statistics collection."""
     for syllable, n in learned.statistics.frequencies[records.BODY].items():
         learned.accents.add_syllable(syllable, n)
-    for batch in _batches(learned.statistics.records(), STATS_BATCH):
+    statistics = learned.statistics
+    averages = {view: total / max(1, statistics.documents) for view, total in statistics.lengths.items()}
+    postings = {
+        (view, term): encoded
+        for view, term, encoded in learned.postings.encoded(averages, statistics.frequencies)
+    }
+    for batch in _batches(statistics.records(postings), STATS_BATCH):
         cluster.import_documents(records.stats_collection(name), batch)
+    del postings
     accents = learned.accents.learned(report.indexed).forms
     counts = learned.statistics.frequencies
     fillers = _learned_fillers(report.indexed, lambda view, terms: [counts[view].get(t, 0) for t in terms])
@@ -304,7 +320,7 @@ def _previous(cluster: Cluster, name: str) -> _Previous | None:
     stats = records.stats_collection(name)
     record = cluster.retrieve(stats, META_ID)
     meta = json.loads(record["meta"]) if record else {}
-    needed = ("length_sums", "next_seq", "frequent")
+    needed = ("length_sums", "next_seq", "frequent", "impacts")
     lexicon = state.load(cluster, stats) if all(key in meta for key in needed) else None
     if lexicon is None:
         return None
@@ -338,20 +354,42 @@ def update_collection(
 
 
 class _Changes:
-    """The statistics an update changes: view tokens counted in and out, and the
-    records of the terms whose document frequency moved, written back."""
+    """The statistics an update changes: view tokens counted in and out, the impact
+    postings of the articles taken out and put in, and the records of the terms whose
+    document frequency or postings moved, written back."""
 
-    def __init__(self, cluster: Cluster, name: str) -> None:
+    def __init__(self, cluster: Cluster, name: str, meta: dict[str, Any]) -> None:
         self.cluster = cluster
         self.content = records.content_collection(name)
         self.stats = records.stats_collection(name)
         self.counts = _Statistics()
+        self.averages: dict[str, float] = meta["averages"]
+        self.removed: dict[tuple[str, str], set[int]] = {}
+        self.added: dict[tuple[str, str], dict[int, int]] = {}
 
     def uncount(self, ids: list[str]) -> None:
         """Count out the stored versions of these articles (those the collection has)."""
-        fields_wanted = ",".join(("id", *records.SEQUENCES))
+        fields_wanted = ",".join(("id", "seq", *records.SEQUENCES))
         for stored in self.cluster.lookup(self.content, ids, fields_wanted).values():
-            self.counts.count(records.stored_view_tokens(stored), -1)
+            tokens = records.stored_view_tokens(stored)
+            self.counts.count(tokens, -1)
+            for view in impacts.VIEWS:
+                for term in set(tokens[view]):
+                    self.removed.setdefault((view, term), set()).add(int(stored["seq"]))
+
+    def add_postings(self, seq: int, tokens: dict[str, list[str]]) -> None:
+        """Remember a new article's impact postings (with the collection's averages)."""
+        for view, term, weight in impacts.document_impacts(tokens, self.averages):
+            self.added.setdefault((view, term), {})[seq] = weight
+
+    def _postings(self, view: str, term: str, record: dict[str, Any] | None) -> str | None:
+        """A term's impact postings after the update (a pair the build saw in one
+        article had no record: its postings start with the update's articles)."""
+        if view not in impacts.VIEWS:
+            return None
+        before = record.get(impacts.FIELD) if record is not None else None
+        key = (view, term)
+        return impacts.edited(before, self.removed.get(key, set()), self.added.get(key, {}))
 
     def write(self) -> dict[tuple[str, str], int]:
         """Apply the counted changes to the statistics records; the new document
@@ -364,13 +402,20 @@ class _Changes:
             for term, n in counts.items()
             if n
         }
-        current = self.cluster.lookup(self.stats, sorted(moved), "id,n")
+        for view, term in [*self.removed, *self.added]:  # postings moved, maybe not the count
+            moved.setdefault(records.stat_id(view, term), (view, term, 0))
+        current = self.cluster.lookup(self.stats, sorted(moved), f"id,n,{impacts.FIELD}")
         upserts, deletes, found = [], [], {}
         for stat_id, (view, term, change) in moved.items():
             n = (int(current[stat_id]["n"]) if stat_id in current else 0) + change
-            found[view, term] = n
+            if change:
+                found[view, term] = n
             if n >= (2 if view in SPARSE_VIEWS else 1):
-                upserts.append({"id": stat_id, "n": n})
+                record: dict[str, Any] = {"id": stat_id, "n": n}
+                postings = self._postings(view, term, current.get(stat_id))
+                if postings is not None:
+                    record[impacts.FIELD] = postings
+                upserts.append(record)
             elif stat_id in current:
                 deletes.append(stat_id)
         for batch in _batches(upserts, STATS_BATCH):
@@ -405,7 +450,7 @@ def _update(
     """:func:`update_collection`'s work on the live collection, under the rebuild lock."""
     name, meta = previous.name, previous.meta
     report = BuildReport()
-    changes = _Changes(cluster, name)
+    changes = _Changes(cluster, name, meta)
     learned = _Learned(
         changes.counts, previous.miner, suggestions=previous.suggestions, next_seq=int(meta["next_seq"])
     )
@@ -420,6 +465,7 @@ def _update(
         report,
         learned,
         before_import=lambda ids: changes.uncount([i for i in ids if i in known]),
+        postings=changes.add_postings,
     )
     gone = [doc_id for doc_id in known if doc_id not in seen] if seen else []  # never all by accident
     changes.uncount(gone)

@@ -103,8 +103,9 @@ def schema(name: str) -> dict[str, Any]:
 
 
 def content_schema(name: str) -> dict[str, Any]:
-    """Display fields and token sequences, stored only (looked up by id)."""
-    return {"name": name, "fields": [{"name": "seq", "type": "int32", "index": False, "optional": True}]}
+    """Display fields and token sequences, stored only, looked up by id or by ``seq``
+    (the candidates :mod:`.impacts` chooses)."""
+    return {"name": name, "fields": [{"name": "seq", "type": "int32", "optional": True}]}
 
 
 def stats_schema(name: str) -> dict[str, Any]:
