@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
     from search.ingest.sources import SourceReader
 
 EXIT_SKIPPED = 3  # the index was built, but some input was skipped
+EXIT_STOPPED = 130  # a rebuild stopped by Ctrl-C or SIGTERM (nothing changed)
 MAX_PROBLEMS_SHOWN = 20
 
 
@@ -105,6 +109,24 @@ def _bytes_bar(reader: SourceReader, total: int) -> Iterator[Any]:
         bar.update(min(reader.position.bytes, total) - bar.n)
 
 
+@contextlib.contextmanager
+def _stopped_by_sigterm() -> Iterator[None]:
+    """SIGTERM stops a rebuild as Ctrl-C does (an exception, so that it drops what it
+    half built and its lock), not by killing the process where it stands."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def rebuild(sources: list[Path], index_dir: Path, show_progress: bool = True, update: bool = False) -> int:
     """Rebuild (or update) and print a summary; the exit code says what happened."""
     from search.engine import rebuild as rebuild_index
@@ -112,7 +134,13 @@ def rebuild(sources: list[Path], index_dir: Path, show_progress: bool = True, up
     from search.indexing import no_progress
 
     try:
-        report = rebuild_index(sources, index_dir, _progress if show_progress else no_progress, update)
+        with _stopped_by_sigterm():
+            report = rebuild_index(sources, index_dir, _progress if show_progress else no_progress, update)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the builder cleaned up on its way out
+        click.echo(
+            "Stopped: the half-built index was removed; the previous index, if any, is unchanged.", err=True
+        )
+        return EXIT_STOPPED
     except (RebuildRunning, BackendUnavailable) as error:
         click.echo(f"Error: {error}", err=True)
         return 1
@@ -159,7 +187,8 @@ def index_command(sources: tuple[Path, ...], index_dir: Path | None, update: boo
     """Rebuild the index from SOURCES (folders of .txt pages, .jsonl or .jsonl.gz files;
     default: seeds/). Readers keep the old index until the new one is complete.
 
-    Exit status: 0 all indexed, 3 built but some input skipped, 1 nothing built."""
+    Exit status: 0 all indexed, 3 built but some input skipped, 1 nothing built, 130
+    stopped (Ctrl-C or SIGTERM; nothing changed)."""
     sys.exit(rebuild(list(sources) or default_sources(), _index_dir(index_dir), not quiet, update))
 
 

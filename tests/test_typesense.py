@@ -4,7 +4,11 @@ atomic rebuilds through an alias, and a 3-node Raft cluster that loses a node.""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -504,3 +508,42 @@ def test_the_candidates_hold_the_best_of_all_articles(
         got, want = engine.rank(query, 5), best_of_all[query]
         assert [doc_id for doc_id, _ in got] == [doc_id for doc_id, _ in want], query
         assert [score for _, score in got] == pytest.approx([score for _, score in want], rel=1e-5), query
+
+
+def test_a_rebuild_stopped_by_sigterm_drops_what_it_made_and_its_lock(
+    typesense_node: Node, tmp_path: Path
+) -> None:
+    write_export(tmp_path / "many.jsonl", generated(4000, seed=7))
+    environment = {
+        **os.environ,
+        "VNSEARCH_BACKEND": "typesense",
+        "VNSEARCH_TYPESENSE_NODES": typesense_node.url,
+        "VNSEARCH_TYPESENSE_API_KEY": API_KEY,
+        "VNSEARCH_TYPESENSE_COLLECTION": "stopped",
+    }
+    cluster = cluster_for([typesense_node], "stopped")
+
+    def collections() -> list[str]:
+        return [c["name"] for c in cluster.client.collections.retrieve() if c["name"].startswith("stopped")]
+
+    command = [sys.executable, "-m", "search.cli", "index", str(tmp_path / "many.jsonl"), "--quiet"]
+    process = subprocess.Popen(
+        command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not any(records.build_of(name, "stopped") and cluster.count(name) for name in collections()):
+            assert process.poll() is None and time.monotonic() < deadline, (
+                "the rebuild never started importing"
+            )
+            time.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130, output
+    assert "Stopped: the half-built index was removed" in output and "Traceback" not in output
+    assert collections() == []  # its three collections and its lock are gone
+    assert build_collection([SEEDS], cluster=cluster, workers=1).indexed == 5  # not refused
