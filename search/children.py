@@ -24,9 +24,6 @@ def _after_fork_in_child() -> None:
     if not _state["active"]:
         return
     _state["active"] = False  # the child's own children are its business
-    # the rebuild's SIGTERM handler (stop cleanly) is not a worker's: the pool ends its
-    # workers with SIGTERM, which must end them quietly
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != _state["parent"]:  # the parent died before the request was made

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -50,6 +51,12 @@ def _prepared(analyse: Callable[[Article], Any], item: Item) -> tuple[Article | 
     return item, analyse(item) if isinstance(item, Article) else None
 
 
+def _worker_started() -> None:
+    """A worker ends quietly at the SIGTERM its pool sends it when the rebuild stops (it
+    was forked with the rebuild's own handler, which raises KeyboardInterrupt)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def segmented(
     items: Iterable[Item],
     workers: int = 0,
@@ -66,7 +73,7 @@ def segmented(
     segment.load_model()  # once, before forking: the workers share it
     context = multiprocessing.get_context("fork")
     iterator = iter(items)
-    with context.Pool(workers) as pool:
+    with context.Pool(workers, initializer=_worker_started) as pool:
         in_flight: deque[AsyncResult[list[tuple[Article | Problem, Result]]]] = deque()
         while batch := list(islice(iterator, BATCH)):
             in_flight.append(pool.map_async(prepare, batch, chunksize=16))

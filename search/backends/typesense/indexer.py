@@ -25,6 +25,7 @@ from search.analysis.pipeline import segmented
 from search.analysis.views import Analysed, quantised
 from search.backends.typesense import impacts, records, state
 from search.backends.typesense.cluster import Cluster
+from search.children import tied_to_this_process
 from search.indexing import BuildReport, Progress, changed_items, no_progress
 from search.ingest.article import Problem
 from search.ingest.sources import read_sources
@@ -256,7 +257,7 @@ def _locked(
     started = time.perf_counter()
     cluster = cluster or Cluster.from_environment()
     sources = list(sources)
-    with cluster.rebuild_lock():
+    with cluster.rebuild_lock(), tied_to_this_process():  # workers die with a killed rebuild
         name = cluster.resolve_alias() if update else None
         previous = _previous(cluster, name) if name else None
         if previous is None:
