@@ -28,6 +28,30 @@ def any_of(name: str, values: list[str]) -> str:
     return f"{name}:=[{','.join(quote(v) for v in values)}]"
 
 
+def lookups(
+    name: str, keys: list[str] | list[int], include_fields: str, field: str = "id"
+) -> list[dict[str, Any]]:
+    """The searches (one a page of keys) that read the records of collection ``name``
+    whose ``field`` is one of ``keys`` (strings, or numbers of a numeric field)."""
+    searches = []
+    for i in range(0, len(keys), PAGE):
+        page = keys[i : i + PAGE]
+        numbers = all(isinstance(key, int) for key in page)
+        wanted = (
+            f"{field}:=[{','.join(map(str, page))}]" if numbers else any_of(field, [str(k) for k in page])
+        )
+        searches.append(
+            {
+                "collection": name,
+                "q": "*",
+                "filter_by": wanted,
+                "per_page": len(page),
+                "include_fields": include_fields,
+            }
+        )
+    return searches
+
+
 LOCK_EXPIRY_S = 6 * 3600  # a rebuild of 185k articles takes about 15 minutes
 
 
@@ -151,16 +175,7 @@ class Cluster:
     def lookup(self, name: str, ids: list[str], include_fields: str) -> dict[str, dict[str, Any]]:
         """The records of collection ``name`` with these ids (those it has), by id: one
         request, a search of a page of ids each."""
-        searches = [
-            {
-                "collection": name,
-                "q": "*",
-                "filter_by": any_of("id", ids[i : i + PAGE]),
-                "per_page": len(ids[i : i + PAGE]),
-                "include_fields": include_fields,
-            }
-            for i in range(0, len(ids), PAGE)
-        ]
+        searches = lookups(name, ids, include_fields)
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(searches), SEARCHES_PER_REQUEST):
             for result in self.multi_search(searches[start : start + SEARCHES_PER_REQUEST]):

@@ -32,7 +32,7 @@ from search import fields, snippets
 from search.analysis import segment
 from search.analysis.views import pairs_of
 from search.backends.typesense import impacts, records, state
-from search.backends.typesense.cluster import PAGE, Cluster, any_of
+from search.backends.typesense.cluster import PAGE, Cluster, any_of, lookups
 from search.backends.typesense.indexer import META_ID
 from search.backends.typesense.scoring import VIEW_OF, Candidate, Scorer, Statistics, phrase_parts, plan_terms
 from search.cache import RecentResults
@@ -318,19 +318,10 @@ class TypesenseEngine:
                     frequencies[key] = found
         by_id = {records.stat_id(view, term): (view, term) for view, term in missing}
         ids = sorted(by_id)
-        lookups = [
-            {
-                "collection": generation.stats,
-                "q": "*",
-                "filter_by": any_of("id", ids[i : i + PAGE]),
-                "per_page": PAGE,
-                "include_fields": "id,n",
-            }
-            for i in range(0, len(ids), PAGE)
-        ]
-        results = self.cluster.multi_search(lookups + also) if lookups or also else []
+        reads = lookups(generation.stats, ids, "id,n")
+        results = self.cluster.multi_search(reads + also) if reads or also else []
         fetched = dict.fromkeys(missing, 1)
-        for result in results[: len(lookups)]:
+        for result in results[: len(reads)]:
             for hit in result["hits"]:
                 fetched[by_id[hit["document"]["id"]]] = int(hit["document"]["n"])
         with self._lock:
@@ -340,7 +331,7 @@ class TypesenseEngine:
                 self._frequencies.popitem(last=False)
         frequencies.update(fetched)
         documents = int(generation.meta["documents"])
-        return Statistics(documents, generation.meta["averages"], frequencies), results[len(lookups) :]
+        return Statistics(documents, generation.meta["averages"], frequencies), results[len(reads) :]
 
     # -- candidates --------------------------------------------------------------------
     def _ids(
@@ -368,16 +359,7 @@ class TypesenseEngine:
     def _stored_by_seq(self, generation: _Generation, seqs: list[int], wanted: str) -> list[dict[str, Any]]:
         """Content records by ``seq`` number, in the order of ``seqs`` (those that
         exist: an article deleted since its postings were written is left out)."""
-        searches = [
-            {
-                "collection": generation.content,
-                "q": "*",
-                "filter_by": f"seq:=[{','.join(str(n) for n in seqs[i : i + PAGE])}]",
-                "per_page": len(seqs[i : i + PAGE]),
-                "include_fields": f"seq,{wanted}",
-            }
-            for i in range(0, len(seqs), PAGE)
-        ]
+        searches = lookups(generation.content, seqs, f"seq,{wanted}", field="seq")
         found = {
             int(hit["document"]["seq"]): hit["document"]
             for result in self.cluster.multi_search(searches)
@@ -392,16 +374,7 @@ class TypesenseEngine:
         ids = sorted(
             records.stat_id(view, term) for view, term in plan_terms(query.plan) if view in impacts.VIEWS
         )
-        return [
-            {
-                "collection": generation.stats,
-                "q": "*",
-                "filter_by": any_of("id", ids[i : i + PAGE]),
-                "per_page": len(ids[i : i + PAGE]),
-                "include_fields": f"id,{impacts.FIELD}",
-            }
-            for i in range(0, len(ids), PAGE)
-        ]
+        return lookups(generation.stats, ids, f"id,{impacts.FIELD}")
 
     @staticmethod
     def _by_impacts(
