@@ -2,19 +2,23 @@
 :class:`search.engine.Engine`, answered by the cluster plus our own scoring.
 
 One search takes two requests: (1) the document frequencies of the query's terms, the
-match count and the facet counts, and the postings (ids only) of the query's tokens
-(those the frequencies seen so far do not rule out as too common); (2) the candidates'
-token sequences and display fields. A third only pages through many exact matches of
-a deep page, or tops up too few candidates by Typesense's text match. The alias and the
-statistics' revision are looked up at most once a second (:data:`REVISION_CHECK_S`).
+match count and the facet counts, and the impact postings of its terms
+(:mod:`.impacts`); (2) the candidates' token sequences and display fields. A third only
+pages through many exact matches of a deep page. The alias and the statistics' revision
+are looked up at most once a second (:data:`REVISION_CHECK_S`).
 
 What matches is decided by our query plan. A query of up to four syllables needs all
 of them: that is a Typesense filter on exact tokens, so total and facets are exact,
 and when no more than ``CANDIDATES`` documents match, all of them are scored. Otherwise
-(a long question, or a short query matching more) the documents holding most of the
-query's rarest tokens (weighted by IDF, topped up by Typesense's own text match) are
-the ``CANDIDATES`` scored; a long question's total and facets then count the documents
-with any of its words.
+(a long question, or a short query matching more) the ``CANDIDATES`` best by the impact
+postings (BM25 over the folded, headline and pair views) are scored; a long question's
+total and facets then count the documents with any of its words.
+
+A query with a district or year filter, a quoted phrase or an exclusion (and any query
+on a collection built before impact postings) lists instead, in request (1), the
+postings (ids only) of the query's rarest tokens under its filter; the documents
+holding most of them (weighted by IDF, topped up by Typesense's own text match, a third
+request) are the candidates.
 """
 
 from __future__ import annotations
@@ -585,8 +589,8 @@ class TypesenseEngine:
         """:meth:`_answer` for a query without conditions beside its words: the
         candidates are the best by the impact postings read with the statistics (or, for
         a short query with few matches, all of those), their content the second request."""
-        lookups = self._impact_lookups(generation, query)
-        statistics, results = self._statistics(generation, plan_terms(query.plan), counting + lookups)
+        postings = self._impact_lookups(generation, query)
+        statistics, results = self._statistics(generation, plan_terms(query.plan), counting + postings)
         counted = results[: len(counting)]
         total = int(counted[0]["found"]) if counted else limit_candidates + 1
         fields_wanted = f"{SCORING_FIELDS},{wanted}" if wanted else SCORING_FIELDS
