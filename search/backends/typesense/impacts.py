@@ -131,9 +131,8 @@ class Collector:
         seqs = np.frombuffer(self._seqs, dtype=np.uint32).astype(np.int64)
         for view in VIEWS:
             lengths = quantised_all(np.frombuffer(self._lengths[view], dtype=np.uint32))
-            least = 2 if view == records.PAIRS else 1
             for term, entry in self._postings[view].items():
-                if frequencies[view].get(term, 0) < least:
+                if not records.has_record(view, frequencies[view].get(term, 0)):
                     continue
                 if isinstance(entry, int):
                     at = np.array([entry >> 16], dtype=np.int64)

@@ -38,7 +38,6 @@ BATCH = 200
 STATS_BATCH = 5000
 MAX_SUGGESTIONS = 50_000  # candidates kept in the metadata record
 META_ID = "~meta"
-SPARSE_VIEWS = (records.WORDS, records.PAIRS)
 # The metadata lists the terms of these views found in more than FREQUENT_AT documents.
 FREQUENT_VIEWS = (records.BODY_FOLDED, records.TITLE_FOLDED, records.PAIRS)
 FREQUENT_AT = 100
@@ -68,9 +67,8 @@ class _Statistics:
         have (the many others are in at most one document: the scorer counts one); a
         term's encoded impact ``postings``, where it has them, in its record."""
         for view, counts in self.frequencies.items():
-            least = 2 if view in SPARSE_VIEWS else 1
             for term, n in counts.items():
-                if n >= least:
+                if records.has_record(view, n):
                     record: dict[str, Any] = {"id": records.stat_id(view, term), "n": n}
                     encoded = postings.get((view, term))
                     if encoded is not None:
@@ -411,7 +409,7 @@ class _Changes:
             n = (int(current[stat_id]["n"]) if stat_id in current else 0) + change
             if change:
                 found[view, term] = n
-            if n >= (2 if view in SPARSE_VIEWS else 1):
+            if records.has_record(view, n):
                 record: dict[str, Any] = {"id": stat_id, "n": n}
                 postings = self._postings(view, term, current.get(stat_id))
                 if postings is not None:

@@ -113,6 +113,16 @@ def stats_schema(name: str) -> dict[str, Any]:
     return {"name": name, "fields": [{"name": "n", "type": "int32", "index": False, "optional": True}]}
 
 
+# Views whose terms are mostly in one article: those get no statistics record (the
+# scorer counts a term without one as in one document).
+SPARSE_VIEWS = (WORDS, PAIRS)
+
+
+def has_record(view: str, documents_with_term: int) -> bool:
+    """Does a term in this many documents get a statistics record?"""
+    return documents_with_term >= (2 if view in SPARSE_VIEWS else 1)
+
+
 def stat_id(view: str, term: str) -> str:
     return f"{view}.{token(term)}"
 
