@@ -462,9 +462,7 @@ class TypesenseEngine:
         postings came with the statistics, topped up by Typesense's own text match."""
         every = {"q": "*", "filter_by": _filter(filters)} if filters else {"q": "*"}
         if (query.exact or query.plan.matches_everything) and listed.total <= limit:
-            if listed.total <= len(listed.matching):
-                return listed.matching
-            return self._ids(generation.name, every, limit, listed.matching)
+            return self._every_match(generation.name, filters, limit, listed)
         tokens = query.tokens(statistics)
         evidence: dict[str, float] = {}
         budget = POSTINGS_BUDGET
@@ -493,6 +491,24 @@ class TypesenseEngine:
             more = self._ids(generation.name, params, limit)
             chosen += [doc_id for doc_id in more if doc_id not in seen][: limit - len(chosen)]
         return chosen
+
+    def _every_match(self, name: str, filters: list[str], limit: int, listed: Listed) -> list[str]:
+        """The ids of all ``listed.total`` (at most ``limit``) documents ``filters``
+        matches: the first page came with the counts, the rest is paged for."""
+        if listed.total <= len(listed.matching):
+            return listed.matching
+        every = {"q": "*", "filter_by": _filter(filters)} if filters else {"q": "*"}
+        return self._ids(name, every, limit, listed.matching)
+
+    @staticmethod
+    def _ranked(
+        contents: list[dict[str, Any]], statistics: Statistics, query: _Query, limit: int
+    ) -> list[tuple[dict[str, Any], float]]:
+        """The best ``limit`` of the candidates' content records, scored, best first."""
+        by_id = {content["id"]: content for content in contents}
+        candidates = [Candidate.from_hit(content) for content in contents]
+        ranked = Scorer(candidates, statistics, query.plan).ranked(query.plan, limit)
+        return [(by_id[candidate.id], score) for candidate, score in ranked]
 
     def _facet_searches(
         self, generation: _Generation, filters: list[str], request: SearchRequest
@@ -573,9 +589,7 @@ class TypesenseEngine:
         )
         ids = self._candidate_ids(generation, query, filters, statistics, limit_candidates, listed)
         stored = self._stored(generation, ids, f"{SCORING_FIELDS},{wanted}" if wanted else SCORING_FIELDS)
-        candidates = [Candidate.from_hit(stored[i]) for i in ids if i in stored]
-        ranked = Scorer(candidates, statistics, query.plan).ranked(query.plan, limit)
-        return [(stored[candidate.id], score) for candidate, score in ranked], counted
+        return self._ranked([stored[i] for i in ids if i in stored], statistics, query, limit), counted
 
     def _answer_by_impacts(
         self,
@@ -596,25 +610,15 @@ class TypesenseEngine:
         fields_wanted = f"{SCORING_FIELDS},{wanted}" if wanted else SCORING_FIELDS
         if query.exact and total <= limit_candidates:  # every match is scored
             matching = [hit["document"]["id"] for hit in counted[0]["hits"]]
-            ids = (
-                matching
-                if total <= len(matching)
-                else self._ids(
-                    generation.name,
-                    {"q": "*", "filter_by": _filter(query.filters)},
-                    limit_candidates,
-                    matching,
-                )
+            ids = self._every_match(
+                generation.name, query.filters, limit_candidates, Listed(total, matching, {})
             )
             stored = self._stored(generation, ids, fields_wanted)
             contents = [stored[i] for i in ids if i in stored]
         else:
             seqs = self._by_impacts(generation, query, statistics, results[len(counting) :], limit_candidates)
             contents = self._stored_by_seq(generation, seqs, fields_wanted)
-        candidates = [Candidate.from_hit(content) for content in contents]
-        by_id = {content["id"]: content for content in contents}
-        ranked = Scorer(candidates, statistics, query.plan).ranked(query.plan, limit)
-        return [(by_id[candidate.id], score) for candidate, score in ranked], counted
+        return self._ranked(contents, statistics, query, limit), counted
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Ranked, highlighted, faceted results for one request (a request answered
