@@ -59,7 +59,10 @@ def evaluate(
                     for ref in syllable:
                         found = add_term(ref, scores)
                         if ref.matches:
-                            any_of[found] = True
+                            if found.dtype == bool:
+                                any_of |= found
+                            else:
+                                any_of[found] = True
                     all_of &= any_of
                 clause_mask |= all_of
             met += clause_mask

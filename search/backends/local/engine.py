@@ -347,7 +347,9 @@ class LocalEngine:
             return retriever.top(candidates, keys, start, stop)
         ranked = retriever.top(candidates, keys, 0, max(stop, proximity.DEPTH))
         scoring = proximity.proximity(
-            found.plan, lambda term: len(retriever.postings(fields.BODY_FOLDED, term)[0]), retriever.documents
+            found.plan,
+            lambda term: retriever.postings(fields.BODY_FOLDED, term).frequency,
+            retriever.documents,
         )
         if scoring is None:
             return ranked[start:stop]

@@ -98,7 +98,11 @@ def candidate_features(engine: LocalEngine, query: str, depth: int = 100) -> Can
 def _hits(retriever: Retriever, ref: TermRef, top: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """Which of the ``top`` documents have the term, its BM25 in each (0 where absent),
     and how many documents have it."""
-    ids, weights = retriever.postings(ref.field, ref.text)
+    found = retriever.postings(ref.field, ref.text)
+    if found.ids is None:  # dense: every document's weight, 0 where absent
+        hit = found.weights[top] > 0
+        return hit, np.where(hit, found.weights[top], 0.0), found.frequency
+    ids, weights = found.ids, found.weights
     if len(ids) == 0:
         return np.zeros(len(top), dtype=bool), np.zeros(len(top)), 0
     at = np.searchsorted(ids, top)

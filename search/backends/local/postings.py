@@ -490,6 +490,9 @@ class PostingStore:
         parts = [found for segment in self._segments if (found := segment.read(key, check)) is not None]
         if not parts:
             return np.zeros(0, np.intp), np.zeros(0, np.float32)
-        docs = np.concatenate([d for d, _ in parts]).astype(np.intp)
-        tfs = np.concatenate([t for _, t in parts]).astype(np.float32)
-        return docs, tfs
+        if len(parts) == 1:  # as after a full build: no copy to join them
+            ((docs, tfs),) = parts
+            return docs.astype(np.intp), tfs.astype(np.float32)
+        return np.concatenate([d for d, _ in parts]).astype(np.intp), np.concatenate(
+            [t for _, t in parts]
+        ).astype(np.float32)

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from whoosh.searching import Searcher
@@ -33,9 +33,47 @@ from search.query.planner import Condition, Phrase, Plan, TermRef
 from search.query.proximity import Proximity
 from search.text import fold
 
-# Document numbers (as np.intp: numpy converts any other index type on every use, which
-# made scattering a list into the scores 2-3 times slower), BM25 of the term in each.
-Postings = tuple[np.ndarray, np.ndarray]
+# A term that at least this share of the documents have is kept as a dense array of its
+# BM25 in every document (0 where absent): no larger than its sparse form (8 + 4 bytes a
+# posting), and added to the scores in one pass instead of a scatter (a long question's
+# common syllables are most of its postings: "đã", "thành", "đi" at 185k).
+DENSE_SHARE = 1 / 3
+
+
+class Postings(NamedTuple):
+    """A term's documents and its BM25 in each: ``ids`` ascending (as np.intp: numpy
+    converts any other index type on every use, which made scattering a list into the
+    scores 2-3 times slower) with ``weights`` aligned, or, for a common term, ``ids``
+    None and ``weights`` of every document, 0 where it is absent (a BM25 of a present
+    term is never 0: Lucene's IDF is positive)."""
+
+    ids: np.ndarray | None
+    weights: np.ndarray
+    frequency: int  # documents that have the term
+
+    @property
+    def nbytes(self) -> int:
+        return self.weights.nbytes + (0 if self.ids is None else self.ids.nbytes)
+
+    def present(self) -> np.ndarray:
+        """What :meth:`Retriever._add_bm25` gives matching: the document numbers, or,
+        for a dense term, a mask of the documents that have it."""
+        return self.weights > 0 if self.ids is None else self.ids
+
+    def mark(self, mask: np.ndarray) -> None:
+        """Set ``mask`` where a document has the term."""
+        if self.ids is None:
+            mask |= self.weights > 0
+        else:
+            mask[self.ids] = True
+
+    def add_to(self, scores: np.ndarray, boost: float) -> None:
+        """Add ``boost`` times the term's BM25 to ``scores`` (the same sums, bit for bit,
+        in either form: adding 0 changes no score)."""
+        if self.ids is None:
+            scores += boost * self.weights
+        elif len(self.ids):
+            np.add.at(scores, self.ids, boost * self.weights)  # faster than scores[ids] += ...
 
 
 class PostingCache:
@@ -59,10 +97,10 @@ class PostingCache:
             if key in self._items:
                 return
             self._items[key] = value
-            self.size += value[0].nbytes + value[1].nbytes
+            self.size += value.nbytes
             while self.size > self.limit and len(self._items) > 1:
-                _key, (ids, weights) = self._items.popitem(last=False)
-                self.size -= ids.nbytes + weights.nbytes
+                _key, dropped = self._items.popitem(last=False)
+                self.size -= dropped.nbytes
 
 
 @dataclass
@@ -127,6 +165,7 @@ class Retriever:
         self.store = PostingStore(folder, self.size)
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}
+        self._norms: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
         self.cache = PostingCache()
         self.facets = {
@@ -160,11 +199,20 @@ class Retriever:
                 self._average[view] = float(lengths[self.live].mean()) if self.documents else 1.0
             return self._lengths[view], self._average[view] or 1.0
 
+    def _length_norms(self, view: str) -> np.ndarray:
+        """:func:`ranking.length_norms` of every document's ``view`` (computed once)."""
+        norms = self._norms.get(view)
+        if norms is None:
+            lengths, average = self._view_lengths(view)
+            norms = self._norms[view] = ranking.length_norms(lengths, average, self.k1, self.b)
+        return norms
+
     def postings(self, view: str, text: str) -> Postings:
         """The live documents that have the term, and its BM25 in each of them (computed
         once: within a generation, nothing it depends on changes). Deleted documents are
         left out before anything is counted, so that scores after an update are those of
-        a rebuild of the same articles."""
+        a rebuild of the same articles. A term most documents have comes dense (see
+        :class:`Postings`)."""
         key = (view, text)
         found = self.cache.get(key)
         if found is not None:
@@ -174,13 +222,19 @@ class Retriever:
             alive = self.live[ids]
             ids, tfs = ids[alive], tfs[alive]
         if len(ids):
-            lengths, average = self._view_lengths(view)
             term_idf = ranking.idf(len(ids), self.documents)
-            weights = ranking.bm25(term_idf, tfs, lengths[ids], average, self.k1, self.b).astype(np.float32)
+            norms = self._length_norms(view)[ids]
+            weights = ranking.bm25_normed(term_idf, tfs, norms, self.k1).astype(np.float32, copy=False)
         else:
             weights = np.zeros(0, np.float32)
-        self.cache.put(key, (ids, weights))
-        return ids, weights
+        if len(ids) >= DENSE_SHARE * self.size and len(ids):
+            dense = np.zeros(self.size, np.float32)
+            dense[ids] = weights
+            found = Postings(None, dense, len(ids))
+        else:
+            found = Postings(ids, weights, len(ids))
+        self.cache.put(key, found)
+        return found
 
     def passages(self, found: Proximity, documents: np.ndarray) -> np.ndarray:
         """:meth:`Proximity.shares` of ``documents``, read from the syllable sequences
@@ -196,11 +250,11 @@ class Retriever:
         return found.shares(len(documents), document, hits - starts[document], term)
 
     def _add_bm25(self, ref: TermRef, scores: np.ndarray) -> np.ndarray:
-        """Add the term's BM25 to ``scores``; return the documents that contain it."""
-        ids, weights = self.postings(ref.field, ref.text)
-        if len(ids):
-            np.add.at(scores, ids, ref.boost * weights)  # faster than scores[ids] += ...
-        return ids
+        """Add the term's BM25 to ``scores``; return the documents that contain it
+        (numbers, or a mask for a dense term)."""
+        found = self.postings(ref.field, ref.text)
+        found.add_to(scores, ref.boost)
+        return found.present()
 
     # -- answering ---------------------------------------------------------------------
     def _documents_of(self, searcher: Searcher, condition: Condition) -> np.ndarray:
@@ -208,7 +262,7 @@ class Retriever:
         mask = np.zeros(self.size, dtype=bool)
         if isinstance(condition, list):
             for ref in condition:
-                mask[self.postings(ref.field, ref.text)[0]] = True
+                self.postings(ref.field, ref.text).mark(mask)
             return mask
         words = list(condition.words)
         pattern = phrase_pattern(words)
@@ -228,13 +282,13 @@ class Retriever:
         folded = [fold(word) for word in phrase.words]
         for pair in pairwise(folded):
             has = np.zeros(self.size, dtype=bool)
-            has[self.postings(fields.PAIRS, COMPOUND_JOINER.join(pair))[0]] = True
+            self.postings(fields.PAIRS, COMPOUND_JOINER.join(pair)).mark(has)
             candidates &= has
         if not FOLDED.issuperset(phrase.fields):
             for word in phrase.words:
                 has = np.zeros(self.size, dtype=bool)
                 for view in phrase.fields:
-                    has[self.postings(view, word)[0]] = True
+                    self.postings(view, word).mark(has)
                 candidates &= has
         return np.flatnonzero(candidates)
 
