@@ -7,7 +7,7 @@ from pathlib import Path
 
 INDEX_DIR_VARIABLE = "VNSEARCH_INDEX_DIR"
 CACHE_VARIABLE = "VNSEARCH_CACHE_MB"
-DEFAULT_CACHE_MB = 192
+DEFAULT_CACHE_MB = 512
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -24,7 +24,7 @@ def default_sources() -> list[Path]:
 
 def posting_cache_bytes() -> int:
     """The scored posting lists a server process keeps (``$VNSEARCH_CACHE_MB``, default
-    192 MiB): more memory, faster searches on a large index (BENCHMARKS.md)."""
+    512 MiB): more memory, faster searches on a large index (BENCHMARKS.md)."""
     value = os.environ.get(CACHE_VARIABLE, "").strip()
     megabytes = int(value) if value.isdigit() and int(value) > 0 else DEFAULT_CACHE_MB
     return megabytes * 2**20
