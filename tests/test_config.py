@@ -8,7 +8,7 @@ from search.backends.local.retrieval import PostingCache
 from search.config import CACHE_VARIABLE, posting_cache_bytes
 
 
-@pytest.mark.parametrize(("value", "megabytes"), [(None, 192), ("512", 512), ("lots", 192), ("0", 192)])
+@pytest.mark.parametrize(("value", "megabytes"), [(None, 512), ("192", 192), ("lots", 512), ("0", 512)])
 def test_the_posting_cache_size_comes_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, value: str | None, megabytes: int
 ) -> None:
