@@ -492,7 +492,6 @@ class PostingStore:
             return np.zeros(0, np.intp), np.zeros(0, np.float32)
         if len(parts) == 1:  # as after a full build: no copy to join them
             ((docs, tfs),) = parts
-            return docs.astype(np.intp), tfs.astype(np.float32)
-        return np.concatenate([d for d, _ in parts]).astype(np.intp), np.concatenate(
-            [t for _, t in parts]
-        ).astype(np.float32)
+        else:
+            docs, tfs = np.concatenate([d for d, _ in parts]), np.concatenate([t for _, t in parts])
+        return docs.astype(np.intp), tfs.astype(np.float32)

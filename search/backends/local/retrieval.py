@@ -227,7 +227,7 @@ class Retriever:
             weights = ranking.bm25_normed(term_idf, tfs, norms, self.k1).astype(np.float32, copy=False)
         else:
             weights = np.zeros(0, np.float32)
-        if len(ids) >= DENSE_SHARE * self.size and len(ids):
+        if len(ids) and len(ids) >= DENSE_SHARE * self.size:
             dense = np.zeros(self.size, np.float32)
             dense[ids] = weights
             found = Postings(None, dense, len(ids))

@@ -225,6 +225,11 @@ def _filter(parts: list[str]) -> str:
     return " && ".join(parts)
 
 
+def _every(filters: list[str]) -> dict[str, str]:
+    """A search for every document ``filters`` (district, year) let through."""
+    return {"q": "*", "filter_by": _filter(filters)} if filters else {"q": "*"}
+
+
 class TypesenseEngine:
     """:class:`search.engine.Engine` on a Typesense cluster."""
 
@@ -460,7 +465,6 @@ class TypesenseEngine:
         """The documents to score: all that match when the filter is exact and they are
         few; else those with the most (by IDF) of the query's rarest tokens, whose
         postings came with the statistics, topped up by Typesense's own text match."""
-        every = {"q": "*", "filter_by": _filter(filters)} if filters else {"q": "*"}
         if (query.exact or query.plan.matches_everything) and listed.total <= limit:
             return self._every_match(generation.name, filters, limit, listed)
         tokens = query.tokens(statistics)
@@ -478,7 +482,7 @@ class TypesenseEngine:
         chosen = sorted(evidence, key=lambda i: -evidence[i])[: limit - int(limit * TEXT_MATCH_SHARE)]
         if len(chosen) < limit and tokens and not every_token:
             params = {
-                **every,
+                **_every(filters),
                 "q": " ".join(token for token, _idf, _n in tokens[:TEXT_MATCH_TOKENS]),
                 "query_by": records.TERMS,
                 "num_typos": 0,
@@ -497,8 +501,7 @@ class TypesenseEngine:
         matches: the first page came with the counts, the rest is paged for."""
         if listed.total <= len(listed.matching):
             return listed.matching
-        every = {"q": "*", "filter_by": _filter(filters)} if filters else {"q": "*"}
-        return self._ids(name, every, limit, listed.matching)
+        return self._ids(name, _every(filters), limit, listed.matching)
 
     @staticmethod
     def _ranked(
