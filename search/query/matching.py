@@ -59,10 +59,7 @@ def evaluate(
                     for ref in syllable:
                         found = add_term(ref, scores)
                         if ref.matches:
-                            if found.dtype == bool:
-                                any_of |= found
-                            else:
-                                any_of[found] = True
+                            mark(any_of, found)
                     all_of &= any_of
                 clause_mask |= all_of
             met += clause_mask
@@ -84,6 +81,15 @@ def evaluate(
         if not partial.any():
             partial = None
     return Evaluation(scores, matched, partial)
+
+
+def mark(mask: np.ndarray, found: np.ndarray) -> None:
+    """Set ``mask`` where ``found`` (what an :data:`AddTerm` returns) has documents:
+    document numbers, or a mask of its own."""
+    if found.dtype == bool:
+        mask |= found
+    else:
+        mask[found] = True
 
 
 def tiered(keys: np.ndarray, partial: np.ndarray | None) -> np.ndarray:

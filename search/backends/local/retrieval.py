@@ -62,10 +62,7 @@ class Postings(NamedTuple):
 
     def mark(self, mask: np.ndarray) -> None:
         """Set ``mask`` where a document has the term."""
-        if self.ids is None:
-            mask |= self.weights > 0
-        else:
-            mask[self.ids] = True
+        matching.mark(mask, self.present())
 
     def add_to(self, scores: np.ndarray, boost: float) -> None:
         """Add ``boost`` times the term's BM25 to ``scores`` (the same sums, bit for bit,
