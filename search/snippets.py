@@ -93,11 +93,12 @@ def _matches(text: str, marks: Marks, limit: int | None = None) -> list[Match]:
     text (folding keeps offsets), no analyzer."""
     scanned = text if limit is None else text[:limit]
     folded = _folded(scanned)
-    found = [
-        (m.start(), m.end(), m.group(0))
-        for m in _pattern(marks.terms).finditer(folded)
-        if _starts_syllable(folded, m.start())
-    ]
+    found: list[Match] = []
+    for match in _pattern(marks.terms).finditer(folded):
+        start, end = match.span()
+        if start and not _starts_syllable(folded, start):  # inside a syllable
+            continue
+        found.append((start, end, folded[start:end]))
     if marks.pairs:
         in_runs: set[int] = set()
         for i, ((_, end, a), (start, _, b)) in enumerate(pairwise(found)):
@@ -131,15 +132,22 @@ def _html(text: str, begin: int, end: int, matches: list[Match]) -> str:
 
 def _best_windows(matches: list[Match], chars: int, count: int) -> list[int]:
     """Start offsets of up to ``count`` non-overlapping windows of ``chars`` characters
-    holding the most distinct query syllables, in text order."""
+    holding the most distinct query syllables, in text order. A window starts at each
+    match; its matches are counted as it slides (matches are in text order)."""
     scored: list[tuple[int, int]] = []  # (-distinct syllables, start)
+    inside: dict[str, int] = {}  # syllable -> its matches in the window
+    end = 0  # the first match past the window
     for i, (start, _, _) in enumerate(matches):
-        terms = set()
-        for offset, _, term in matches[i:]:
-            if offset >= start + chars:
-                break
-            terms.add(term)
-        scored.append((-len(terms), start))
+        while end < len(matches) and matches[end][0] < start + chars:
+            term = matches[end][2]
+            inside[term] = inside.get(term, 0) + 1
+            end += 1
+        scored.append((-len(inside), start))
+        term = matches[i][2]  # the window moves past this match
+        if inside[term] == 1:
+            del inside[term]
+        else:
+            inside[term] -= 1
     chosen: list[int] = []
     for _, start in sorted(scored):
         if all(abs(start - other) >= chars for other in chosen):

@@ -141,6 +141,27 @@ def test_a_remembered_key_equals_a_fresh_one_also_after_the_memory_is_full(
     assert len(postings._known_keys[fields.BODY]) <= 2
 
 
+def test_remembered_document_counts_equal_fresh_ones_also_after_the_memory_is_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = PostingWriter(tmp_path, first_doc=0)
+    for i, text in enumerate(["công đoàn", "công nhân", "giáo viên công đoàn"]):
+        writer.add(document_terms(Analysed(_article(str(i), "Tin", text), [])))
+    writer.finish()
+    store = PostingStore(tmp_path, size=3)
+    words = ["công", "đoàn", "không", "công", "viên"]
+    expected = [3, 2, 0, 3, 1]
+    assert store.frequencies(fields.BODY, words) == expected
+    assert store.frequencies(fields.BODY, words) == expected  # remembered
+    assert store.frequencies(fields.BODY, ["đoàn", "nhân"]) == [2, 1]  # one remembered, one not
+    assert store.frequencies(fields.BODY_FOLDED, ["cong"]) == [3]  # per view
+    assert store.frequencies(fields.BODY_FOLDED, ["công"]) == [0]
+    monkeypatch.setattr(postings, "FREQUENCIES_REMEMBERED", 2)
+    assert store.frequency(fields.BODY, "giáo") == 1  # the memory is full: emptied first
+    assert len(store._counted) == 1
+    assert store.frequencies(fields.BODY, words) == expected
+
+
 def _crafted(*terms: tuple[int, int]) -> DocumentTerms:
     """A document's postings made of given (key, check) terms, once each."""
     keys, checks = zip(*terms, strict=True)

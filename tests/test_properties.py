@@ -13,7 +13,7 @@ from search.analysis.analyzers import folded_analyzer, syllable_analyzer, syllab
 from search.analysis.views import has_phrase, phrase_in, phrase_pattern
 from search.lexicon.abbreviations import Abbreviations
 from search.query.planner import parse, plan
-from search.snippets import mark_all, marks_for
+from search.snippets import _best_windows, mark_all, marks_for
 from search.text import FOLD_LETTERS, fold, fold_letters, normalize
 
 VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵĐ"
@@ -121,3 +121,30 @@ def test_phrase_search_in_the_text_agrees_with_the_tokens(text: str, data: st.Da
                 st.lists(st.sampled_from([*tokens, "a", "đ", "d", "ơ", "1"]), min_size=1, max_size=3)
             )
         assert has_phrase(view, text, words, phrase_pattern(words)) == phrase_in(tokens, words)
+
+
+def _best_windows_by_counting_each(matches: list[tuple[int, int, str]], chars: int, count: int) -> list[int]:
+    """The windows :func:`search.snippets._best_windows` picks, each window's distinct
+    syllables counted on its own (what its sliding count must equal)."""
+    scored = sorted(
+        (-len({t for s, _, t in matches if start <= s < start + chars}), start) for start, _, _ in matches
+    )
+    chosen: list[int] = []
+    for _, start in scored:
+        if len(chosen) < count and all(abs(start - other) >= chars for other in chosen):
+            chosen.append(start)
+    return sorted(chosen)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 400), st.sampled_from(["a", "b", "c", "d"])), max_size=40),
+    st.integers(1, 120),
+    st.integers(1, 3),
+)
+def test_snippet_windows_hold_the_most_distinct_query_syllables(
+    found: list[tuple[int, str]], chars: int, count: int
+) -> None:
+    starts = sorted({start for start, _ in found})  # matches are in text order, one a place
+    terms = dict(found)
+    matches = [(start, start + 1, terms[start]) for start in starts]
+    assert _best_windows(matches, chars, count) == _best_windows_by_counting_each(matches, chars, count)

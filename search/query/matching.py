@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from search.query.planner import Condition, Plan, TermRef
+from search.query.planner import Alternative, Condition, Plan, TermRef
 
 # Adds a term's BM25 to the scores; returns the documents that have it (numbers or a mask).
 AddTerm = Callable[[TermRef, np.ndarray], np.ndarray]
@@ -51,18 +51,7 @@ def evaluate(
                         for ref in syllable:
                             add_term(ref, scores)
                 continue
-            clause_mask = np.zeros(size, dtype=bool)
-            for alternative in clause.alternatives:
-                all_of = np.ones(size, dtype=bool)
-                for syllable in alternative:
-                    any_of = np.zeros(size, dtype=bool)
-                    for ref in syllable:
-                        found = add_term(ref, scores)
-                        if ref.matches:
-                            mark(any_of, found)
-                    all_of &= any_of
-                clause_mask |= all_of
-            met += clause_mask
+            met += _clause_mask(clause.alternatives, size, add_term, scores)
         allowed = np.ones(size, dtype=bool) if live is None else live.copy()
         for phrase in plan.phrases:
             allowed &= documents_of(phrase)
@@ -81,6 +70,34 @@ def evaluate(
         if not partial.any():
             partial = None
     return Evaluation(scores, matched, partial)
+
+
+def _clause_mask(
+    alternatives: list[Alternative], size: int, add_term: AddTerm, scores: np.ndarray
+) -> np.ndarray:
+    """The documents that have every syllable of one of a clause's ``alternatives`` (a
+    syllable: any of its terms), adding each term's score. The masks of a clause of one
+    syllable, the most common kind, are the syllable's own: no array is combined."""
+    clause_mask: np.ndarray | None = None
+    for alternative in alternatives:
+        all_of: np.ndarray | None = None
+        for syllable in alternative:
+            any_of = np.zeros(size, dtype=bool)
+            for ref in syllable:
+                found = add_term(ref, scores)
+                if ref.matches:
+                    mark(any_of, found)
+            if all_of is None:
+                all_of = any_of
+            else:
+                all_of &= any_of
+        if all_of is None:  # no syllable to have: every document has them all
+            all_of = np.ones(size, dtype=bool)
+        if clause_mask is None:
+            clause_mask = all_of
+        else:
+            clause_mask |= all_of
+    return np.zeros(size, dtype=bool) if clause_mask is None else clause_mask
 
 
 def mark(mask: np.ndarray, found: np.ndarray) -> None:

@@ -444,6 +444,9 @@ class _Segment:
         return np.frombuffer(docs, dtype=_DOC), np.frombuffer(tfs, dtype=_TF)
 
 
+FREQUENCIES_REMEMBERED = 200_000  # (view, term) -> documents a generation keeps (~30 MB at most)
+
+
 class PostingStore:
     """The posting lists of one generation (every segment), read-only, thread-safe."""
 
@@ -454,6 +457,7 @@ class PostingStore:
         for segment in self._segments:
             lengths[:, segment.first_doc : segment.first_doc + segment.documents] = segment.lengths
         self._lengths = {view: lengths[i] for i, view in enumerate(VIEWS)}
+        self._counted: dict[tuple[str, str], int] = {}  # (view, term) -> documents
 
     def lengths(self, view: str) -> np.ndarray:
         """Tokens of ``view`` in each document (by document number)."""
@@ -477,12 +481,22 @@ class PostingStore:
         return self.frequencies(view, [term])[0]
 
     def frequencies(self, view: str, terms: list[str]) -> list[int]:
-        """:meth:`frequency` of many terms at once (one vectorised lookup a segment)."""
-        keys, checks = _keys(view, terms)
-        total = np.zeros(len(terms), dtype=np.int64)
+        """:meth:`frequency` of many terms at once: those asked lately from memory (every
+        query asks about its words), the others with one vectorised lookup a segment."""
+        counted = self._counted
+        found = [counted.get((view, term), -1) for term in terms]
+        missing = [term for term, n in zip(terms, found, strict=True) if n < 0]
+        if not missing:
+            return found
+        keys, checks = _keys(view, missing)
+        total = np.zeros(len(missing), dtype=np.int64)
         for segment in self._segments:
             total += segment.frequencies(keys, checks)
-        return total.tolist()
+        new = dict(zip(missing, total.tolist(), strict=True))
+        if len(counted) + len(new) > FREQUENCIES_REMEMBERED:
+            counted.clear()
+        counted.update({(view, term): n for term, n in new.items()})
+        return [new[term] if n < 0 else n for term, n in zip(terms, found, strict=True)]
 
     def read(self, view: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Document numbers (ascending) and frequencies of one term of one view."""
