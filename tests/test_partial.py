@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from search.backends.local.engine import LocalEngine
 from search.query import matching
+from search.query.planner import Clause, Plan, TermRef
 from search.results import SearchRequest
 from webui.app import create_app
 
@@ -98,3 +99,20 @@ def test_by_date_too_partial_answers_come_after_the_others(local: LocalEngine) -
     assert {hit.id for hit in result.hits[:2]} == {CHUONG_MY, PHU_XUYEN} and len(result.hits) == 5
     second_page = local.search(SearchRequest(query=f"Phú Xuyên Chương Mỹ {UNKNOWN}", per_page=2, page=2))
     assert CHUONG_MY not in {hit.id for hit in second_page.hits} and len(second_page.hits) == 2
+
+
+@pytest.mark.parametrize("words", [255, 300])  # a byte counts up to 255 clauses
+def test_every_clause_of_a_query_of_hundreds_of_words_is_counted(words: int) -> None:
+    """Document 0 has every word, document 1 all but one: only document 0 has all."""
+    clauses = [Clause([[[TermRef("body_fold", f"w{i}")]]]) for i in range(words)]
+
+    def add_term(ref: TermRef, scores: np.ndarray) -> np.ndarray:
+        scores[0] += 1.0
+        return np.array([0]) if ref.text == "w0" else np.array([0, 1])
+
+    found = matching.evaluate(
+        Plan(clauses=clauses, min_match=words), 2, add_term, lambda _c: np.ones(2, bool)
+    )
+    assert found.matched.tolist() == [True, False]
+    assert found.partial is None
+    assert found.scores[0] == words

@@ -69,7 +69,7 @@ class Analysed:
 
     def accented_syllables(self) -> set[str]:
         """The distinct syllables that carry diacritics (for "did you mean")."""
-        return {s for s in (*self.title, *self.body) if has_diacritics(s)}
+        return {s for s in {*self.title, *self.body} if has_diacritics(s)}
 
 
 def phrase_in(sequence: list[str], words: list[str]) -> bool:

@@ -42,8 +42,12 @@ def evaluate(
     if plan.matches_everything:
         matched = np.ones(size, dtype=bool) if live is None else live.copy()
     else:
-        met = np.zeros(size, dtype=np.int32)
         counted = [c for c in plan.clauses if not c.filler] or plan.clauses
+        # clauses each document has: one byte each while they cannot overflow it (four
+        # times less memory to add each clause's mask to than int32)
+        met: np.ndarray = np.zeros(
+            size, dtype=np.uint8 if len(counted) <= np.iinfo(np.uint8).max else np.int32
+        )
         for clause in plan.clauses:
             if not any(clause is c for c in counted):  # it only scores: no masks to build
                 for alternative in clause.alternatives:
@@ -51,7 +55,7 @@ def evaluate(
                         for ref in syllable:
                             add_term(ref, scores)
                 continue
-            met += _clause_mask(clause.alternatives, size, add_term, scores)
+            met += _clause_mask(clause.alternatives, size, add_term, scores).view(np.uint8)  # 0 or 1
         allowed = np.ones(size, dtype=bool) if live is None else live.copy()
         for phrase in plan.phrases:
             allowed &= documents_of(phrase)

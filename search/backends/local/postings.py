@@ -112,7 +112,7 @@ def _keys(view: str, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
     known = _known_keys.get(view)
     if known is None:
         known = _known_keys[view] = _KnownKeys(view)
-    digests = np.frombuffer(b"".join([known[t] for t in terms]), dtype=_DIGEST)
+    digests = np.frombuffer(b"".join(map(known.__getitem__, terms)), dtype=_DIGEST)
     return np.ascontiguousarray(digests["key"]), np.ascontiguousarray(digests["check"])
 
 

@@ -50,15 +50,24 @@ class Postings(NamedTuple):
     ids: np.ndarray | None
     weights: np.ndarray
     frequency: int  # documents that have the term
+    has: np.ndarray | None = None  # a dense term's mask of the documents that have it
+
+    @classmethod
+    def dense(cls, weights: np.ndarray, frequency: int) -> Postings:
+        return cls(None, weights, frequency, weights > 0)
 
     @property
     def nbytes(self) -> int:
-        return self.weights.nbytes + (0 if self.ids is None else self.ids.nbytes)
+        extra = self.has if self.ids is None else self.ids
+        return self.weights.nbytes + (0 if extra is None else extra.nbytes)
 
     def present(self) -> np.ndarray:
         """What :meth:`Retriever._add_bm25` gives matching: the document numbers, or,
         for a dense term, a mask of the documents that have it."""
-        return self.weights > 0 if self.ids is None else self.ids
+        if self.ids is None:
+            assert self.has is not None, "a dense list is made by Postings.dense"
+            return self.has
+        return self.ids
 
     def mark(self, mask: np.ndarray) -> None:
         """Set ``mask`` where a document has the term."""
@@ -227,7 +236,7 @@ class Retriever:
         if len(ids) and len(ids) >= DENSE_SHARE * self.size:
             dense = np.zeros(self.size, np.float32)
             dense[ids] = weights
-            found = Postings(None, dense, len(ids))
+            found = Postings.dense(dense, len(ids))
         else:
             found = Postings(ids, weights, len(ids))
         self.cache.put(key, found)
