@@ -159,6 +159,10 @@ class LocalEngine:
         self._lock = threading.Lock()
         self._searchers: list[Searcher] = []  # every thread's, so that close() reaches all
         self._recent = RecentResults()
+        # One search computes at a time in a process: a search is Python and numpy on one
+        # core, and several at once (a server's threads) only make them take turns at
+        # the interpreter lock, each switch costing time (measured under load: BENCHMARKS)
+        self._computing = threading.Lock()
         weakref.finalize(self, _close_all, self._searchers, self._lock)
 
     def close(self) -> None:
@@ -363,7 +367,13 @@ class LocalEngine:
         """Ranked, highlighted, faceted results for one request (a request answered
         lately on the same generation from memory)."""
         opened = self._opened()
-        return self._recent.answer(opened.generation.path, request, lambda: self._search(opened, request))
+        return self._recent.answer(
+            opened.generation.path, request, lambda: self._search_alone(opened, request)
+        )
+
+    def _search_alone(self, opened: _Opened, request: SearchRequest) -> SearchResult:
+        with self._computing:
+            return self._search(opened, request)
 
     def _search(self, opened: _Opened, request: SearchRequest) -> SearchResult:
         started = time.perf_counter()
