@@ -414,8 +414,9 @@ class LocalEngine:
         """One facet's values under the search ``request`` that contain ``facet_query``
         (accent-insensitive), the most frequent first, at most ``request.facet_size``."""
         opened = self._opened()
-        matched = self._matched(opened, request.query, request.prefix).matched
-        counts = self._facet_counts(opened.retriever, matched, request, (name,))[name]
+        with self._computing:
+            matched = self._matched(opened, request.query, request.prefix).matched
+            counts = self._facet_counts(opened.retriever, matched, request, (name,))[name]
         return facet_values(name, counts, request, facet_query)
 
     def suggest(self, typed: str, limit: int) -> list[Suggestion]:
