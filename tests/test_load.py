@@ -24,6 +24,24 @@ def test_concurrent_readers_get_answers_without_errors(seeded_index: Path) -> No
     assert (suggest.requests, suggest.errors) == (100, 0)
 
 
+def test_a_client_keeps_its_connection_and_opens_it_again_when_the_server_closed_it(
+    seeded_index: Path,
+) -> None:
+    with running_server(seeded_index, options=("--workers", "2")) as (base, pid):
+        client = loadtest.KeptAliveClient(base)
+        try:
+            for _ in range(5):
+                assert client.get("/api/search?q=chuong+my")[0] == 200
+            assert client.connections_opened == 1  # one connection for all five
+            for worker in psutil.Process(pid).children():  # whichever holds it: it closes
+                worker.kill()
+            status, body = client.get("/api/search?q=chuong+my")
+            assert status == 200 and b"hits" in body
+            assert client.connections_opened == 2
+        finally:
+            client.close()
+
+
 def test_a_suggestion_is_asked_for_what_was_typed_so_far() -> None:
     assert loadtest.typed_so_far("Chất béo trong vỏ nhỏ") == "Chất béo tr"
     assert loadtest.typed_so_far("Hà Nội") == "Hà N"

@@ -6,13 +6,12 @@ Only loopback addresses are accepted: load goes to nothing but our own server.
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import json
 import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
@@ -64,6 +63,61 @@ def resident_mib(pid: int) -> float | None:
     return resident / 2**20 if resident else None
 
 
+class KeptAliveClient:
+    """One connection per thread, kept open between requests as browsers and HTTP
+    libraries keep theirs (a new connection per request cost the client and the server
+    more than some searches). A kept connection that the server has closed meanwhile (a
+    worker restarted, an idle timeout) is opened again once, as those clients do."""
+
+    def __init__(self, base_url: str) -> None:
+        parts = urlsplit(base_url)
+        connection = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        self._new: Callable[[], http.client.HTTPConnection] = lambda: connection(
+            parts.hostname or "localhost", parts.port, timeout=TIMEOUT_S
+        )
+        self._local = threading.local()
+        self._opened: list[http.client.HTTPConnection] = []  # every thread's, for close()
+        self._lock = threading.Lock()
+        self.connections_opened = 0
+
+    def _connect(self) -> http.client.HTTPConnection:
+        connection = self._new()
+        with self._lock:
+            self._opened.append(connection)
+            self.connections_opened += 1
+        return connection
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        """Status and body of ``GET path`` on this thread's connection."""
+        kept = getattr(self._local, "connection", None)
+        try:
+            return self._get(kept or self._connect(), path)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            if kept is None:
+                raise
+            return self._get(self._connect(), path)  # the kept one had been closed
+
+    def _get(self, connection: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
+        self._local.connection = None
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            body = response.read()
+        except BaseException:
+            connection.close()
+            raise
+        if not response.will_close:
+            self._local.connection = connection
+        return response.status, body
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        with self._lock:
+            for connection in self._opened:
+                connection.close()
+            self._opened.clear()
+
+
 def typed_so_far(query: str) -> str:
     """What a reader has typed of ``query`` when a suggestion is asked: its first words
     and half of the next one ("Chất béo trong" -> "Chất béo tr")."""
@@ -84,7 +138,8 @@ def run(
     """Send ``requests`` searches (cycling through ``queries``) from ``clients`` threads;
     with ``endpoint_name="suggest"``, suggestions for what was typed of each query."""
     require_loopback(base_url)
-    endpoint = base_url.rstrip("/") + f"/api/{endpoint_name}?"
+    endpoint = urlsplit(base_url).path.rstrip("/") + f"/api/{endpoint_name}?"
+    client = KeptAliveClient(base_url)
     if endpoint_name == "suggest":
         queries = [typed_so_far(q) for q in queries]
     wanted = "suggestions" if endpoint_name == "suggest" else "hits"
@@ -98,9 +153,9 @@ def run(
         started = time.perf_counter()
         ok = False
         try:
-            with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
-                ok = response.status == 200 and wanted in json.loads(response.read())
-        except (urllib.error.URLError, OSError, ValueError):
+            status, body = client.get(url)
+            ok = status == 200 and wanted in json.loads(body)
+        except (http.client.HTTPException, OSError, ValueError):
             ok = False
         elapsed = (time.perf_counter() - started) * 1000
         with lock:
@@ -109,8 +164,11 @@ def run(
 
     before = resident_mib(pid) if pid else None
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(one, range(requests)))
+    try:
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            list(pool.map(one, range(requests)))
+    finally:
+        client.close()
     seconds = time.perf_counter() - started
     after = resident_mib(pid) if pid else None
     return LoadReport(requests, errors, seconds, latency_of(latencies), before, after)
