@@ -8,6 +8,7 @@ import pytest
 
 from search.backends.local.engine import LocalEngine
 from search.backends.local.indexer import build_index
+from search.query import corrections
 from search.query.corrections import one_edit
 from search.results import SearchRequest
 from search.text import fold
@@ -29,6 +30,19 @@ def test_one_edit_covers_insert_delete_substitute_and_swap() -> None:
     assert {"doanh", "dan", "toan", "daon"} <= edits  # insert, delete, substitute, swap
     assert "doan" not in edits
     assert all(abs(len(e) - 4) <= 1 for e in edits)
+
+
+def test_a_word_the_index_knows_well_costs_one_lookup_and_has_no_neighbours() -> None:
+    documents = {"doan": corrections.WELL_KNOWN, "doanh": 3, "doanf": 1}
+    asked: list[list[str]] = []
+
+    def frequencies(words: list[str]) -> list[int]:
+        asked.append(words)
+        return [documents.get(w, 0) for w in words]
+
+    assert corrections.neighbours("doan", frequencies) == (corrections.WELL_KNOWN, [])
+    assert asked == [["doan"]]  # its hundreds of edits are never looked up
+    assert corrections.neighbours("doanf", frequencies) == (1, [(20, "doan"), (3, "doanh")])
 
 
 @pytest.mark.parametrize(

@@ -33,11 +33,14 @@ Frequencies = Callable[[list[str]], list[int]]  # documents of each folded sylla
 
 def neighbours(word: str, frequencies: Frequencies) -> tuple[int, list[tuple[int, str]]]:
     """How many documents have ``word``, and its neighbours one edit away that the index
-    knows (documents, neighbour). Callers cache this per index: it costs hundreds of
-    lookups, and readers type the same words again and again."""
+    knows (documents, neighbour); none for a word in :data:`WELL_KNOWN` documents or more,
+    which is never corrected. Callers cache this per index: it costs hundreds of lookups,
+    and readers type the same words again and again."""
+    (known,) = frequencies([word])
+    if known >= WELL_KNOWN:
+        return known, []
     edits = sorted(one_edit(word))
-    counts = frequencies([word, *edits])
-    return counts[0], [(n, c) for n, c in zip(counts[1:], edits, strict=True) if n]
+    return known, [(n, c) for n, c in zip(frequencies(edits), edits, strict=True) if n]
 
 
 PairFrequencies = Callable[[list[tuple[str, str]]], list[int]]  # documents of each folded pair
