@@ -11,7 +11,7 @@ import ipaddress
 import json
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
@@ -71,9 +71,9 @@ class KeptAliveClient:
 
     def __init__(self, base_url: str) -> None:
         parts = urlsplit(base_url)
-        connection = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        self._new: Callable[[], http.client.HTTPConnection] = lambda: connection(
-            parts.hostname or "localhost", parts.port, timeout=TIMEOUT_S
+        self._address = (parts.hostname or "localhost", parts.port)
+        self._kind: type[http.client.HTTPConnection] = (
+            http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         )
         self._local = threading.local()
         self._opened: list[http.client.HTTPConnection] = []  # every thread's, for close()
@@ -81,7 +81,7 @@ class KeptAliveClient:
         self.connections_opened = 0
 
     def _connect(self) -> http.client.HTTPConnection:
-        connection = self._new()
+        connection = self._kind(*self._address, timeout=TIMEOUT_S)
         with self._lock:
             self._opened.append(connection)
             self.connections_opened += 1
