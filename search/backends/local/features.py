@@ -100,7 +100,7 @@ def _hits(retriever: Retriever, ref: TermRef, top: np.ndarray) -> tuple[np.ndarr
     and how many documents have it."""
     found = retriever.postings(ref.field, ref.text)
     if found.ids is None:  # dense: every document's weight, 0 where absent
-        hit = found.weights[top] > 0
+        hit = found.present()[top]  # the mask kept with the list
         return hit, np.where(hit, found.weights[top], 0.0), found.frequency
     ids, weights = found.ids, found.weights
     if len(ids) == 0:
