@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import string
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from functools import cache
 from itertools import islice
@@ -22,7 +24,8 @@ import pycrfsuite
 import pytest
 
 from search.analysis import segment
-from search.analysis.crf_features import Features, GramIds, model_attributes
+from search.analysis.crf_features import Features, GramIds
+from search.analysis.crf_model import CrfModel, best_path
 from search.analysis.segment import TOKEN_PATTERN
 from search.ingest.scraped import parse_scraped_page
 from search.text import normalize
@@ -142,23 +145,84 @@ def test_seed_articles_segment_as_pyvi() -> None:
     assert sum(map(assert_as_pyvi, texts)) > 0
 
 
-def test_seed_items_are_pyvi_attributes_of_weight_one() -> None:
-    """Each item holds exactly the attributes of pyvi's dict that python-crfsuite gives
-    weight 1.0 and the model knows, in pyvi's order."""
+def sequential_scores(model: CrfModel, attributes: dict[str, float]) -> tuple[float, float]:
+    """One position's scores as crfsuite's tagger sums them: from 0.0, each attribute's
+    weight times its value, in the item's order."""
+    first = second = 0.0
+    for name, value in attributes.items():
+        w0, w1 = model.weights(name.encode())
+        first += w0 * value
+        second += w1 * value
+    return first, second
+
+
+def test_scores_are_pyvis_attributes_summed_in_order() -> None:
+    """Each position's scores are those of pyvi's own dict, summed attribute after
+    attribute as crfsuite does: equal as floats, bit for bit."""
     vi = _pyvi()
-    known = model_attributes(vi.model.tagger_)
     features = segment._features()
-    for text in seed_texts():
+    trigrams = " ".join(sorted(vi.tri_grams)[:200:2])  # a line where every kind of attribute occurs often
+    for text in [*seed_texts(), trigrams.title(), trigrams.upper()]:
         for line in text.split("\n"):
             tokens = TOKEN_PATTERN.findall(line)
             if not tokens:
                 continue
-            items, _ = features.items(features.lookup(tokens))
+            scores, _ = features.scores(tokens)
             reference = pycrfsuite.ItemSequence(vi.sent2features(tokens, False)).items()
-            for item, attributes in zip(items, reference, strict=True):
-                assert all(value in (0.0, 1.0) for value in attributes.values())
-                expected = [a for a, value in attributes.items() if value == 1.0 and a.encode() in known]
-                assert [a.decode() for a in item] == expected
+            expected = [sequential_scores(features.model, attributes) for attributes in reference]
+            assert [tuple(row) for row in scores.tolist()] == expected
+
+
+def _dumped_weights(tagger: Any) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
+    """The state and transition weights a pycrfsuite ``tagger`` prints in its text dump
+    (six decimals), by (attribute, label) and (label, label)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.txt"
+        tagger.dump(str(path))
+        text = path.read_text(encoding="utf-8")
+    transitions = text[text.index("TRANSITIONS = {") : text.index("STATE_FEATURES = {")]
+    states = text[text.index("STATE_FEATURES = {") :]
+    # A name may hold a newline (the attribute of the token "\n"): lines are not records.
+    line = re.compile(r"^  \(\d\) (.+?) --> (\S+): (-?\d+\.\d+)$", re.MULTILINE | re.DOTALL)
+    return (
+        {(a, label): float(w) for a, label, w in line.findall(states)},
+        {(a, label): float(w) for a, label, w in line.findall(transitions)},
+    )
+
+
+def test_model_read_without_pyvi_is_pyvis() -> None:
+    """The model segment.py reads from pyvi's files is the one pyvi unpickles: the same
+    n-gram lists and labels, and every weight its tagger prints, to the six decimals it
+    prints, with no weight more."""
+    from search.analysis import pyvi_model
+
+    ours, vi = pyvi_model.load(), _pyvi()
+    assert (ours.bi_grams, ours.tri_grams) == (vi.bi_grams, vi.tri_grams)
+    crf = ours.crf
+    assert list(crf.labels) == vi.model.tagger_.labels()
+    states, transitions = _dumped_weights(vi.model.tagger_)
+    assert len(states) > 10_000 and len(transitions) == 4
+    ours_states = {
+        (name.decode(), label): round(weights[number], 6)
+        for name, weights in crf.attributes.items()
+        for number, label in enumerate(crf.labels)
+        if (name.decode(), label) in states or weights[number] != 0.0
+    }
+    assert ours_states == {key: round(w, 6) for key, w in states.items()}
+    assert {
+        (crf.labels[a], crf.labels[b]): round(crf.transitions[a][b], 6) for a in range(2) for b in range(2)
+    } == transitions
+
+
+def test_best_path_breaks_ties_as_crfsuite_does() -> None:
+    """Equal scores go to the lower label, at every step and at the end."""
+    no_transitions = ((0.0, 0.0), (0.0, 0.0))
+    assert best_path([1.0, 2.0, 0.5], [1.0, 2.0, 0.5], no_transitions) == [0, 0, 0]
+    assert best_path([0.0], [1.0], no_transitions) == [1]
+    # From label 1 to label 0 pays off enough to beat staying on 0 all along.
+    assert best_path([0.0, 3.0], [2.0, 0.0], ((0.0, 0.0), (0.0, 0.0))) == [1, 0]
+    assert best_path([0.0, 3.0], [2.0, 0.0], ((0.0, 0.0), (-2.5, 0.0))) == [0, 0]
+    assert best_path([0.0, 3.0], [2.0, 0.0], ((0.0, 0.0), (-2.0, 0.0))) == [0, 0]  # a tie: 0
 
 
 @pytest.fixture(scope="module")
@@ -214,14 +278,20 @@ def test_very_long_lines_segment_as_pyvi() -> None:
 
 def test_a_full_cache_empties_and_gives_the_same_labels() -> None:
     vi = _pyvi()
-    features = Features(GramIds(vi.bi_grams, vi.tri_grams), model_attributes(vi.model.tagger_), cache_limit=7)
-    for text in seed_texts():
+    crf = segment._model().crf
+    features = Features(GramIds(vi.bi_grams, vi.tri_grams), crf, cache_limit=7)
+    longest = 0  # tokens of the longest line so far: the table grows to hold one line
+    for text in [*seed_texts(), "Hà Nội Hà Nội. " * 20]:
         for line in text.split("\n"):
             tokens = TOKEN_PATTERN.findall(line)
             if tokens:
-                items, _ = features.items(features.lookup(tokens))
-                assert vi.model.tagger_.tag(items) == pyvi_labels(tokens)
-                assert len(features.cache) <= 7
+                longest = max(longest, len(tokens))
+                scores, _ = features.scores(tokens)
+                first, second = scores.T.tolist()
+                labels = [crf.labels[label] for label in best_path(first, second, crf.transitions)]
+                assert labels == pyvi_labels(tokens)
+                assert len(features.rows) <= max(7, longest)
+    assert longest > 7  # lines with more tokens than the cache holds were checked
 
 
 def test_compounds_are_the_multi_syllable_words() -> None:
@@ -230,17 +300,6 @@ def test_compounds_are_the_multi_syllable_words() -> None:
         (w.text, w.first_syllable, w.start, w.end) for w in segment.segment(text) if w.syllables > 1
     ]
     assert ("Liên đoàn", 0, 0, 9) in segment.compounds(text)
-
-
-def test_model_read_without_pyvi_is_pyvis() -> None:
-    """The model segment.py opens from pyvi's files is the one pyvi unpickles: the same
-    n-gram lists, labels and attribute weights."""
-    from search.analysis import pyvi_model
-
-    ours, vi = pyvi_model.load(), _pyvi()
-    assert (ours.bi_grams, ours.tri_grams) == (vi.bi_grams, vi.tri_grams)
-    assert ours.tagger.labels() == vi.model.tagger_.labels()
-    assert model_attributes(ours.tagger) == model_attributes(vi.model.tagger_)
 
 
 def test_segmenting_imports_neither_sklearn_nor_pyvis_tokenizer() -> None:

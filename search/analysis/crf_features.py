@@ -1,33 +1,35 @@
-"""pyvi's CRF features, built the way python-crfsuite reads them fastest.
+"""pyvi's CRF features of a line, summed into each position's score for each label.
 
 pyvi's ``ViTokenizer.word2features`` builds a dict per token, e.g.
 ``{"bias": 1.0, "word.lower()": "liên", "word.isupper()": False, ...}``, which
 python-crfsuite turns into attributes: a string value ``v`` of key ``k`` becomes the
-attribute ``"k:v"`` of weight 1.0, a bool the attribute ``k`` of weight 1.0 or 0.0.
-An attribute of weight 0.0 adds nothing to any score, and the tagger drops attributes
-its model does not know. So an item here is the tuple of the names, as UTF-8 bytes, of
-the attributes of weight 1.0 that the model knows, in pyvi's order: the tagger scores
-it exactly as it scores pyvi's dict, with the same sums in the same order.
+attribute ``"k:v"`` of value 1.0, a bool the attribute ``k`` of value 1.0 or 0.0. The
+tagger adds each attribute's weight times its value to the position's score, attribute
+after attribute in the dict's order, from 0.0; a value of 0.0 and an attribute the
+model does not know add nothing.
 
-Most of an item repeats: a token's own attributes, and those it gives its neighbours,
-do not depend on its context, so they are built once per distinct token (a bounded
-cache); only the bigram/trigram membership is looked up per position, as integers.
+We add the same weights in the same order (:mod:`search.analysis.crf_model` reads them).
+A token's own attributes, and those it gives its neighbours, do not depend on its
+context, so their weights are looked up once per distinct token (rows of a bounded
+table). A line is then a handful of numpy additions, one per attribute of pyvi's
+templates, each over every position at once; an attribute a position does not have
+adds 0.0, which changes no sum. Only the bigram/trigram membership is found per
+position, as integers.
 """
 
 from __future__ import annotations
 
-import re
-import tempfile
 from collections.abc import Callable, Iterable
-from itertools import compress, repeat
-from operator import add, getitem, mul
-from pathlib import Path
-from typing import Any, NamedTuple
 
-Item = tuple[bytes, ...]
-NO_ITEM: Item = ()
+import numpy as np
+from numpy.typing import NDArray
 
-# Attributes of pyvi's templates (pyvi.ViTokenizer.word2features), in its order.
+from search.analysis.crf_model import NO_WEIGHT, CrfModel, Weights
+
+Scores = NDArray[np.float64]  # a line's scores: one row per position, one column per label
+
+# Attributes of pyvi's templates (pyvi.ViTokenizer.word2features), in its order: the
+# token's own, then those of the token before ("-1:"), then of the token after ("+1:").
 _BIAS = b"bias"
 _OWN_FLAGS = ("isupper", "istitle", "isdigit")
 _NEIGHBOUR_FLAGS = ("istitle", "isupper")
@@ -42,30 +44,6 @@ NUMBER = "d"  # a digit (or another non-letter alphanumeric): a word on its own
 TITLE = "T"  # a title-case letter
 LOWER = "t"  # any other letter
 
-# A line of the model's text dump that names an attribute: "      12: word.lower():ở".
-_DUMPED_ATTRIBUTE = re.compile(rb" +\d+: (.*)\n")
-
-
-class Syllable(NamedTuple):
-    """What one distinct token contributes to the items of its line."""
-
-    gram: int  # the id of its lowercase form among those of pyvi's n-grams, else 0
-    gram2: int  # gram * base
-    own: Item  # its attributes at its own position
-    as_previous: tuple[Item, Item, Item, Item]  # at the next position, by context code
-    as_next: tuple[Item, Item, Item, Item]  # at the previous position, by context code
-    kind: str  # PUNCTUATION, NUMBER, TITLE or LOWER
-
-
-def model_attributes(tagger: Any) -> frozenset[bytes]:
-    """The attribute names a pycrfsuite ``tagger``'s model knows (and a few more, which
-    is harmless), read from its text dump in a temporary folder removed at once."""
-    with tempfile.TemporaryDirectory(prefix="vnsearch-crf-") as folder:
-        path = Path(folder) / "model.txt"
-        tagger.dump(str(path))
-        # A name with a newline spans lines; tokens have none, so none of ours does.
-        return frozenset(_DUMPED_ATTRIBUTE.findall(path.read_bytes()))
-
 
 def kind(token: str) -> str:
     """The class of ``token`` for pyvi's joining rule."""
@@ -77,25 +55,16 @@ def kind(token: str) -> str:
     return TITLE if first.istitle() else LOWER
 
 
-def _flags(token: str, prefix: bytes, names: Iterable[str]) -> list[bytes]:
-    """``prefix + "word.<name>()"`` for each test ``str.<name>`` that ``token`` passes."""
-    return [prefix + f"word.{name}()".encode() for name in names if getattr(token, name)()]
-
-
-def _variants(base: list[bytes], bigram: bytes, trigram: bytes) -> tuple[Item, Item, Item, Item]:
-    """``base`` and the gram attributes, indexed by the context code ``bigram + 2 *
-    trigram``."""
-    return (tuple(base), (*base, bigram), (*base, trigram), (*base, bigram, trigram))
-
-
 class GramIds:
-    """pyvi's bigrams and trigrams as sets of integers, for cheap membership tests.
+    """pyvi's bigrams and trigrams as sorted integers, for membership tests of a whole
+    line at once.
 
     pyvi tests ``" ".join(tokens).lower() in bi_grams``. Tokens hold no space and are
     lowercased one by one alike (a space ends any final-sigma context), so that is the
     membership of the tuple of the tokens' lowercase forms. Each syllable of an n-gram
     gets an id from 1 to ``base - 1``, any other form 0, and a tuple is the number with
-    those digits in base ``base``: one with a 0 digit is never an n-gram."""
+    those digits in base ``base``: one with a 0 digit is never an n-gram, and a bigram's
+    number is below any trigram's."""
 
     def __init__(self, bi_grams: Iterable[str], tri_grams: Iterable[str]):
         bigrams = [tuple(gram.split(" ")) for gram in bi_grams]
@@ -103,8 +72,10 @@ class GramIds:
         forms = sorted({form for gram in [*bigrams, *trigrams] for form in gram})
         self.ids = {form: number for number, form in enumerate(forms, 1)}
         self.base = len(forms) + 1
-        self.bigrams = frozenset(map(self.number, bigrams))
-        self.trigrams = frozenset(map(self.number, trigrams))
+        if self.base**3 >= 2**63:
+            raise ValueError("too many n-gram syllables for 64-bit numbers")
+        self.bigrams = np.array(sorted(set(map(self.number, bigrams))), dtype=np.int64)
+        self.trigrams = np.array(sorted(set(map(self.number, trigrams))), dtype=np.int64)
 
     def number(self, forms: tuple[str, ...]) -> int:
         total = 0
@@ -112,69 +83,107 @@ class GramIds:
             total = total * self.base + self.ids[form]
         return total
 
+    @staticmethod
+    def member(numbers: NDArray[np.int64], grams: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Which of ``numbers`` are in ``grams`` (sorted)."""
+        found = grams.searchsorted(numbers)
+        return grams.take(found, mode="clip") == numbers
 
-class SyllableCache(dict[str, Syllable]):
-    """Syllables by token, made on first use; emptied when it holds ``limit`` (the
-    syllables already handed out stay valid)."""
 
-    def __init__(self, make: Callable[[str], Syllable], limit: int) -> None:
+class _Rows(dict[str, int]):
+    """Row numbers by token, a new one made on first use."""
+
+    def __init__(self, make: Callable[[str], int]) -> None:
         super().__init__()
         self.make = make
-        self.limit = limit
 
-    def __missing__(self, token: str) -> Syllable:
-        if len(self) >= self.limit:
-            self.clear()
-        made = self[token] = self.make(token)
-        return made
+    def __missing__(self, token: str) -> int:
+        row = self[token] = self.make(token)
+        return row
 
 
 class Features:
-    """pyvi's features of a line's tokens, as python-crfsuite items."""
+    """pyvi's features of a line's tokens, as each position's score for each label."""
 
-    def __init__(self, grams: GramIds, known: frozenset[bytes], cache_limit: int = 30_000):
+    def __init__(self, grams: GramIds, model: CrfModel, cache_limit: int = 30_000):
         self.grams = grams
-        self.known = known
-        self.cache = SyllableCache(self.syllable, cache_limit)
+        self.model = model
+        self.limit = cache_limit
+        self.rows = _Rows(self._add)
+        self._allocate(cache_limit)
+        self.bigram_before = np.array(model.weights(_BIGRAM_BEFORE))
+        self.trigram_before = np.array(model.weights(_TRIGRAM_BEFORE))
+        self.bigram_after = np.array(model.weights(_BIGRAM_AFTER))
+        self.trigram_after = np.array(model.weights(_TRIGRAM_AFTER))
 
-    def _known(self, names: list[bytes]) -> list[bytes]:
-        return [name for name in names if name in self.known]
+    def _allocate(self, rows: int) -> None:
+        """Empty tables for ``rows`` distinct tokens."""
+        self.rows.clear()
+        self.own = np.zeros((rows, 2))  # the sum of a token's own attributes' weights
+        # The weights of the attributes a token gives the position after it ("-1:")
+        # and before it ("+1:"): word.lower(), then the flags, in pyvi's order.
+        self.before = np.zeros((1 + len(_NEIGHBOUR_FLAGS), rows, 2))
+        self.after = np.zeros((1 + len(_NEIGHBOUR_FLAGS), rows, 2))
+        self.gram = np.zeros(rows, dtype=np.int64)
+        self.kinds: list[str] = [""] * rows
 
-    def syllable(self, token: str) -> Syllable:
-        """The attributes of ``token`` (a TOKEN_PATTERN match), in pyvi's order."""
-        lower = token.lower()
-        word = lower.encode()
-        own = [_BIAS, b"word.lower():" + word, *_flags(token, b"", _OWN_FLAGS)]
-        before = [b"-1:word.lower():" + word, *_flags(token, b"-1:", _NEIGHBOUR_FLAGS)]
-        after = [b"+1:word.lower():" + word, *_flags(token, b"+1:", _NEIGHBOUR_FLAGS)]
-        gram = self.grams.ids.get(lower, 0)
-        return Syllable(
-            gram=gram,
-            gram2=gram * self.grams.base,
-            own=tuple(self._known(own)),
-            as_previous=_variants(self._known(before), _BIGRAM_BEFORE, _TRIGRAM_BEFORE),
-            as_next=_variants(self._known(after), _BIGRAM_AFTER, _TRIGRAM_AFTER),
-            kind=kind(token),
-        )
+    def _reserve(self, tokens: int) -> None:
+        """Room for a line of ``tokens``: the table is emptied when it could overflow
+        (and grown when one line has more distinct tokens than it holds)."""
+        if len(self.rows) + tokens > len(self.kinds):
+            self._allocate(max(self.limit, tokens))
 
-    def lookup(self, tokens: list[str]) -> list[Syllable]:
-        """The syllable of each token."""
-        return list(map(self.cache.__getitem__, tokens))
+    def _attributes(self, token: str, prefix: bytes, flags: tuple[str, ...]) -> list[Weights]:
+        """The weights of ``prefix + "word.lower():<token>"``, then of ``prefix +
+        "word.<flag>()"`` for each of ``flags`` (0.0 for a test ``token`` fails: an
+        attribute of value 0.0)."""
+        weights = self.model.weights
+        found = [weights(prefix + b"word.lower():" + token.lower().encode())]
+        for flag in flags:
+            found.append(weights(prefix + f"word.{flag}()".encode()) if getattr(token, flag)() else NO_WEIGHT)
+        return found
 
-    def items(self, found: list[Syllable]) -> tuple[list[Item], tuple[str, ...]]:
-        """The item of each position of a line whose tokens are ``found`` (at least
-        one), and the tokens' kinds."""
-        gram, gram2, own, as_previous, as_next, kinds = zip(*found, strict=True)
-        pairs = list(map(add, gram2, gram[1:]))
-        bigram = list(map(self.grams.bigrams.__contains__, pairs))
-        # Position i sees its previous token with bigram[i-1] (and trigram[i-2]), its
-        # next with bigram[i] (and trigram[i]); the ends of the line see no neighbour.
-        previous = [NO_ITEM, *map(getitem, as_previous, bigram)]
-        following = [*map(getitem, as_next[1:], bigram), NO_ITEM]
-        triples = map(add, map(mul, pairs, repeat(self.grams.base)), gram[2:])
-        trigram = list(map(self.grams.trigrams.__contains__, triples))
-        if True in trigram:  # rare: a few positions in a thousand
-            for i in compress(range(len(trigram)), trigram):
-                previous[i + 2] = as_previous[i + 1][bigram[i + 1] + 2]
-                following[i] = as_next[i + 1][bigram[i] + 2]
-        return list(map(add, map(add, own, previous), following)), kinds
+    def _add(self, token: str) -> int:
+        """A new row for ``token`` (a TOKEN_PATTERN match): its attributes' weights."""
+        row = len(self.rows)
+        first = second = 0.0
+        for w0, w1 in [self.model.weights(_BIAS), *self._attributes(token, b"", _OWN_FLAGS)]:
+            first += w0
+            second += w1
+        self.own[row] = first, second
+        self.before[:, row] = self._attributes(token, b"-1:", _NEIGHBOUR_FLAGS)
+        self.after[:, row] = self._attributes(token, b"+1:", _NEIGHBOUR_FLAGS)
+        self.gram[row] = self.grams.ids.get(token.lower(), 0)
+        self.kinds[row] = kind(token)
+        return row
+
+    def scores(self, tokens: list[str]) -> tuple[Scores, list[str]]:
+        """Each position's score for each label of a line of ``tokens`` (at least one),
+        as crfsuite's tagger sums it from pyvi's attributes, and the tokens' kinds."""
+        self._reserve(len(tokens))
+        numbers = list(map(self.rows.__getitem__, tokens))
+        rows = np.array(numbers)
+        scores = self.own[rows]
+        if len(rows) > 1:
+            self._add_neighbours(scores, rows)
+        return scores, list(map(self.kinds.__getitem__, numbers))
+
+    def _add_neighbours(self, scores: Scores, rows: NDArray[np.intp]) -> None:
+        """Add the neighbours' attributes to each position's own, in pyvi's order: the
+        previous token's, the bigram and trigram ending here, the next token's, the
+        bigram and trigram starting here."""
+        grams, base = self.grams, self.grams.base
+        gram = self.gram[rows]
+        pairs = gram[:-1] * base + gram[1:]
+        bigram = grams.member(pairs, grams.bigrams)[:, None]  # position i and i + 1
+        trigram = grams.member(pairs[:-1] * base + gram[2:], grams.trigrams)[:, None]  # i to i + 2
+        later, previous = scores[1:], rows[:-1]
+        for table in self.before:
+            later += table[previous]
+        later += bigram * self.bigram_before
+        scores[2:] += trigram * self.trigram_before
+        earlier, following = scores[:-1], rows[1:]
+        for table in self.after:
+            earlier += table[following]
+        earlier += bigram * self.bigram_after
+        scores[:-2] += trigram * self.trigram_after

@@ -3,8 +3,8 @@
 ``pyvi.ViTokenizer`` unpickles a ``sklearn_crfsuite.CRF``, and importing sklearn costs
 about 1.7 s, most of an ``--update``'s start. The pickle holds the python-crfsuite model
 file's bytes (sklearn-crfsuite's ``FileResource`` state); we read those with the
-sklearn-crfsuite classes stood in for by plain attribute holders, and open a
-``pycrfsuite.Tagger`` on them in memory (no temporary file left behind). The bigram and
+sklearn-crfsuite classes stood in for by plain attribute holders, and read the model's
+weights from them (:mod:`search.analysis.crf_model`; no temporary file). The bigram and
 trigram lists are read from ``words.txt`` as pyvi reads them. pyvi stays the reference:
 tests/test_segment_identity.py compares labels with ``ViTokenizer``'s own.
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
-import pycrfsuite
+from search.analysis.crf_model import CrfModel, read_model
 
 _MODEL_FILE = "models/pyvi3.pkl"  # the file pyvi loads on Python 3
 _WORDS_FILE = "models/words.txt"
@@ -38,10 +38,9 @@ class _ModelUnpickler(pickle.Unpickler):
 
 @dataclass(frozen=True)
 class PyviModel:
-    """pyvi's CRF tagger and the n-gram lists its features test."""
+    """pyvi's CRF and the n-gram lists its features test."""
 
-    tagger: Any  # pycrfsuite.Tagger, opened on ``data``
-    data: bytes  # the model file's bytes, kept alive while the tagger reads them
+    crf: CrfModel
     bi_grams: frozenset[str]
     tri_grams: frozenset[str]
 
@@ -60,8 +59,6 @@ def load() -> PyviModel:
     package = files("pyvi")
     with (package / _MODEL_FILE).open("rb") as stream:
         crf = _ModelUnpickler(stream).load()
-    data = crf.modelfile.__dict__[_FILE_DATA]
-    tagger = pycrfsuite.Tagger()
-    tagger.open_inmemory(data)
+    model = read_model(crf.modelfile.__dict__[_FILE_DATA])
     bi_grams, tri_grams = _grams((package / _WORDS_FILE).read_text(encoding="utf-8"))
-    return PyviModel(tagger, data, bi_grams, tri_grams)
+    return PyviModel(model, bi_grams, tri_grams)

@@ -5,11 +5,12 @@ offsets into the original text. We run its CRF model on our own token list
 instead, and apply the same rules pyvi uses to join syllables into words.
 Segmentation runs on the original capitalisation: pyvi's features read it.
 
-pyvi's model, feature templates and labels are used as they are, but the features are
-built by :mod:`search.analysis.crf_features` (memoised per distinct token, in the form
-python-crfsuite's tagger reads directly) instead of by pyvi's dict per token, and words
-are found by a regular expression over the codes of a line's tokens instead of token
-by token. tests/test_segment_identity.py checks both against pyvi's own path.
+pyvi's model, feature templates and labels are used as they are, but each position's
+scores are summed by :mod:`search.analysis.crf_features` (memoised per distinct token,
+a line at a time) and decoded by :mod:`search.analysis.crf_model` from the model file's
+weights, instead of pyvi building a dict per token for python-crfsuite's tagger; and
+words are found by a regular expression over the codes of a line's tokens instead of
+token by token. tests/test_segment_identity.py checks both against pyvi's own path.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from search.analysis.crf_features import (
     TITLE,
     Features,
     GramIds,
-    model_attributes,
 )
+from search.analysis.crf_model import best_path
 from search.analysis.pyvi_model import PyviModel
 
 # A syllable/number, or one non-space, non-word character (punctuation).
@@ -78,7 +79,7 @@ def _model() -> PyviModel:
 def _features() -> Features:
     """pyvi's feature templates, on its n-gram lists and its model's attributes."""
     model = _model()
-    return Features(GramIds(model.bi_grams, model.tri_grams), model_attributes(model.tagger))
+    return Features(GramIds(model.bi_grams, model.tri_grams), model.crf)
 
 
 def load_model() -> None:
@@ -90,11 +91,12 @@ def _codes(tokens: list[str]) -> str:
     """The codes of a line's tokens: kind and CRF label of each."""
     if not tokens:
         return ""
-    features = _features()
-    items, kinds = features.items(features.lookup(tokens))
+    scores, kinds = _features().scores(tokens)
+    first, second = scores.T.tolist()
+    crf = _model().crf
     codes: list[str] = [""] * (2 * len(tokens))
     codes[0::2] = kinds
-    codes[1::2] = _model().tagger.tag(items)
+    codes[1::2] = map(crf.labels.__getitem__, best_path(first, second, crf.transitions))
     return "".join(codes)
 
 
