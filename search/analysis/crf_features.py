@@ -37,6 +37,11 @@ _BIGRAM_BEFORE = b"-1:word.bi_gram()"
 _TRIGRAM_BEFORE = b"-2:word.tri_gram()"
 _BIGRAM_AFTER = b"+1:word.bi_gram()"
 _TRIGRAM_AFTER = b"+2:word.tri_gram()"
+# Columns of a token's row of weights (see Features._allocate).
+_OWN = 0
+_BEFORE = range(1, 2 + len(_NEIGHBOUR_FLAGS))
+_AFTER = range(_BEFORE.stop, _BEFORE.stop + 1 + len(_NEIGHBOUR_FLAGS))
+_COLUMNS = _AFTER.stop
 
 # Classes of tokens for pyvi's joining rule (see segment.py), by their first character.
 PUNCTUATION = "p"  # not alphanumeric: never part of a word
@@ -119,11 +124,11 @@ class Features:
     def _allocate(self, rows: int) -> None:
         """Empty tables for ``rows`` distinct tokens."""
         self.rows.clear()
-        self.own = np.zeros((rows, 2))  # the sum of a token's own attributes' weights
-        # The weights of the attributes a token gives the position after it ("-1:")
-        # and before it ("+1:"): word.lower(), then the flags, in pyvi's order.
-        self.before = np.zeros((1 + len(_NEIGHBOUR_FLAGS), rows, 2))
-        self.after = np.zeros((1 + len(_NEIGHBOUR_FLAGS), rows, 2))
+        # Per token: the sum of its own attributes' weights (column _OWN), then the
+        # weights of the attributes it gives the position after it ("-1:", columns
+        # _BEFORE) and before it ("+1:", columns _AFTER), each word.lower() then the
+        # flags in pyvi's order.
+        self.weights = np.zeros((rows, _COLUMNS, 2))
         self.gram = np.zeros(rows, dtype=np.int64)
         self.kinds: list[str] = [""] * rows
 
@@ -150,9 +155,11 @@ class Features:
         for w0, w1 in [self.model.weights(_BIAS), *self._attributes(token, b"", _OWN_FLAGS)]:
             first += w0
             second += w1
-        self.own[row] = first, second
-        self.before[:, row] = self._attributes(token, b"-1:", _NEIGHBOUR_FLAGS)
-        self.after[:, row] = self._attributes(token, b"+1:", _NEIGHBOUR_FLAGS)
+        self.weights[row] = [
+            (first, second),
+            *self._attributes(token, b"-1:", _NEIGHBOUR_FLAGS),
+            *self._attributes(token, b"+1:", _NEIGHBOUR_FLAGS),
+        ]
         self.gram[row] = self.grams.ids.get(token.lower(), 0)
         self.kinds[row] = kind(token)
         return row
@@ -163,27 +170,27 @@ class Features:
         self._reserve(len(tokens))
         numbers = list(map(self.rows.__getitem__, tokens))
         rows = np.array(numbers)
-        scores = self.own[rows]
+        weights = self.weights[rows]  # one gather: every weight the line's tokens give
+        scores = weights[:, _OWN]
         if len(rows) > 1:
-            self._add_neighbours(scores, rows)
+            self._add_neighbours(scores, weights, self.gram[rows])
         return scores, list(map(self.kinds.__getitem__, numbers))
 
-    def _add_neighbours(self, scores: Scores, rows: NDArray[np.intp]) -> None:
+    def _add_neighbours(self, scores: Scores, weights: NDArray[np.float64], gram: NDArray[np.int64]) -> None:
         """Add the neighbours' attributes to each position's own, in pyvi's order: the
         previous token's, the bigram and trigram ending here, the next token's, the
         bigram and trigram starting here."""
         grams, base = self.grams, self.grams.base
-        gram = self.gram[rows]
         pairs = gram[:-1] * base + gram[1:]
         bigram = grams.member(pairs, grams.bigrams)[:, None]  # position i and i + 1
         trigram = grams.member(pairs[:-1] * base + gram[2:], grams.trigrams)[:, None]  # i to i + 2
-        later, previous = scores[1:], rows[:-1]
-        for table in self.before:
-            later += table[previous]
+        later, previous = scores[1:], weights[:-1]
+        for column in _BEFORE:
+            later += previous[:, column]
         later += bigram * self.bigram_before
         scores[2:] += trigram * self.trigram_before
-        earlier, following = scores[:-1], rows[1:]
-        for table in self.after:
-            earlier += table[following]
+        earlier, following = scores[:-1], weights[1:]
+        for column in _AFTER:
+            earlier += following[:, column]
         earlier += bigram * self.bigram_after
         scores[:-2] += trigram * self.trigram_after
