@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 
 from search import fields
 from search.analysis.views import VIEWS, Analysed
-from search.backends.local import postings, schema
+from search.backends.local import postings, schema, term_keys
 from search.backends.local.engine import LocalEngine
 from search.backends.local.indexer import build_index, update_index
 from search.backends.local.postings import DocumentTerms, PostingStore, PostingWriter, document_terms
@@ -134,11 +135,62 @@ def test_a_remembered_key_equals_a_fresh_one_also_after_the_memory_is_full(
     expected = (int.from_bytes(fresh[:8], "little"), int.from_bytes(fresh[8:], "little"))
     assert postings.term_key(fields.BODY, "công") == expected
     assert postings.term_key(fields.BODY, "công") == expected  # remembered
-    monkeypatch.setattr(postings, "_KEYS_REMEMBERED", 2)
+    monkeypatch.setattr(term_keys, "KEYS_REMEMBERED", 2)
     for word in ("một", "hai", "ba", "bốn"):  # the memory fills and is emptied
         postings.term_key(fields.BODY, word)
     assert postings.term_key(fields.BODY, "công") == expected
-    assert len(postings._known_keys[fields.BODY]) <= 2
+    assert len(term_keys._known_keys[fields.BODY]) <= 2
+
+
+def _counted(terms: DocumentTerms) -> dict[tuple[int, int], int]:
+    """(key, check) -> count of every term of a document's postings, all views."""
+    named = zip(terms.keys.tolist(), terms.checks.tolist(), strict=True)
+    return dict(zip(named, terms.tfs.tolist(), strict=True))
+
+
+def test_a_documents_pairs_are_named_as_a_query_names_them() -> None:
+    """The build names pairs from the folded syllables in numpy; a query names the
+    pair it writes "a_b": the same key and check, counted as the pairs view counts."""
+    analysed = Analysed(_article("x", "Công đoàn công đoàn", "đoàn công. Công đoàn Hà Nội, hà nội"), [])
+    built = document_terms(analysed)
+    pairs = analysed.pairs
+    assert "cong_doan" in pairs and "doan_doan" not in pairs  # no pair across the headline's end
+    keys, checks = term_keys.term_keys(fields.PAIRS, pairs)
+    named = dict(zip(zip(keys.tolist(), checks.tolist(), strict=True), [0] * len(pairs), strict=True))
+    for key, check in zip(keys.tolist(), checks.tolist(), strict=True):
+        named[key, check] += 1
+    every = _counted(built)
+    assert {term: every[term] for term in named} == named
+    assert named[term_keys.term_key(fields.PAIRS, "cong_doan")] == 3
+    assert built.lengths[VIEWS.index(fields.PAIRS)] == len(pairs)
+    assert len(built.keys) == len(set(zip(built.keys.tolist(), built.checks.tolist(), strict=True)))
+
+
+def test_pair_keys_tell_order_and_repeats_apart() -> None:
+    names = ["lao_dong", "dong_lao", "lao_lao", "dong_dong", "lao_dongg"]
+    keys, checks = term_keys.term_keys(fields.PAIRS, names)
+    assert len(set(keys.tolist())) == len(names) and len(set(checks.tolist())) == len(names)
+    assert term_keys.term_key(fields.PAIRS, "lao_dong") != term_keys.term_key(fields.WORDS, "lao_dong")
+    assert term_keys.term_keys(fields.PAIRS, [])[0].shape == (0,)
+
+
+def test_pairs_of_a_text_that_share_a_key_are_counted_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If two pairs of one text had the same 64-bit key, each keeps its own count."""
+    real = term_keys.pair_keys
+
+    def one_key(*names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        keys, checks = real(*names)
+        return np.zeros_like(keys), checks
+
+    monkeypatch.setattr(postings, "pair_keys", one_key)
+    built = document_terms(Analysed(_article("x", "Tin", "lao động lao động việc làm"), []))
+    pairs = {check: n for (key, check), n in _counted(built).items() if key == 0}
+    expected = Counter(
+        term_keys.term_keys(fields.PAIRS, ["lao_dong", "dong_lao", "lao_dong", "dong_viec", "viec_lam"])[
+            1
+        ].tolist()
+    )
+    assert pairs == dict(expected)
 
 
 def test_remembered_document_counts_equal_fresh_ones_also_after_the_memory_is_full(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cached_property
 from itertools import pairwise
 
 import numpy as np
@@ -53,19 +54,24 @@ class Analysed:
         self.words = [fold(c.lower()) for c in compounds]
         self.title_folded = list(map(fold, self.title))
         self.body_folded = list(map(fold, self.body))
-        # no pair across the headline's end: a phrase never spans headline and text
-        self.pairs = pairs_of(self.title_folded) + pairs_of(self.body_folded)
 
-    def tokens(self) -> dict[str, list[str]]:
-        """View (field name) -> its tokens, with repeats, in :data:`VIEWS` order."""
-        return {
+    @cached_property
+    def pairs(self) -> list[str]:
+        """No pair across the headline's end: a phrase never spans headline and text.
+        (The posting store names pairs from the folded syllables, without these.)"""
+        return pairs_of(self.title_folded) + pairs_of(self.body_folded)
+
+    def tokens(self, with_pairs: bool = True) -> dict[str, list[str]]:
+        """View (field name) -> its tokens, with repeats, in :data:`VIEWS` order (the
+        last, pairs, left out ``with_pairs=False``)."""
+        views = {
             fields.TITLE: self.title,
             fields.TITLE_FOLDED: self.title_folded,
             fields.BODY: self.body,
             fields.BODY_FOLDED: self.body_folded,
             fields.WORDS: self.words,
-            fields.PAIRS: self.pairs,
         }
+        return {**views, fields.PAIRS: self.pairs} if with_pairs else views
 
     def accented_syllables(self) -> set[str]:
         """The distinct syllables that carry diacritics (for "did you mean")."""

@@ -35,7 +35,6 @@ term's postings.
 from __future__ import annotations
 
 import bisect
-import hashlib
 import json
 import os
 import shutil
@@ -49,12 +48,10 @@ import numpy as np
 
 from search import fields
 from search.analysis.views import VIEWS, Analysed
+from search.backends.local.term_keys import CHECK, KEY, hashed, pair_keys, term_key, term_keys
 
 PREFIX = "postings-"
-_KEY = np.dtype("<u8")
-_CHECK = np.dtype("<u4")
-_KEY_BYTES, _CHECK_BYTES = _KEY.itemsize, _CHECK.itemsize
-_DIGEST = np.dtype([("key", _KEY), ("check", _CHECK)])  # one term's hash, as computed
+_KEY, _CHECK = KEY, CHECK
 _DOC = np.dtype("<i4")
 _TF = np.dtype("<u2")
 _PARTITION_BITS = 6  # postings are spread over 64 partition files by their key's top bits
@@ -76,46 +73,6 @@ _SEGMENT_FILES = (
 SEQUENCE_VIEW = fields.BODY_FOLDED  # the view whose term checks make the sequences
 
 
-def term_key(view: str, term: str) -> tuple[int, int]:
-    """The store's key and check of one term of one view (64 + 32 bits of BLAKE2b: with
-    ten million distinct terms, the chance that two share a key is about one in
-    300,000, and that they share both, one in 10^15)."""
-    keys, checks = _keys(view, [term])
-    return int(keys[0]), int(checks[0])
-
-
-_KEYS_REMEMBERED = 200_000  # terms of a view whose key a process keeps (text repeats its words)
-
-
-class _KnownKeys(dict[str, bytes]):
-    """The key and check bytes of a view's terms, computed on first use (a lookup that
-    misses calls :meth:`__missing__`, so a known term costs one dictionary lookup)."""
-
-    def __init__(self, view: str) -> None:
-        super().__init__()
-        self.view = view
-
-    def __missing__(self, term: str) -> bytes:
-        if len(self) >= _KEYS_REMEMBERED:
-            self.clear()
-        digest = self[term] = hashlib.blake2b(
-            f"{self.view}\x1f{term}".encode(), digest_size=_KEY_BYTES + _CHECK_BYTES
-        ).digest()
-        return digest
-
-
-_known_keys: dict[str, _KnownKeys] = {}
-
-
-def _keys(view: str, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The keys and checks of many terms of one view (the one place they are computed)."""
-    known = _known_keys.get(view)
-    if known is None:
-        known = _known_keys[view] = _KnownKeys(view)
-    digests = np.frombuffer(b"".join(map(known.__getitem__, terms)), dtype=_DIGEST)
-    return np.ascontiguousarray(digests["key"]), np.ascontiguousarray(digests["check"])
-
-
 @dataclass
 class DocumentTerms:
     """One document's postings: distinct term keys and checks, their frequencies, view
@@ -132,21 +89,60 @@ def document_terms(analysed: Analysed) -> DocumentTerms:
     """Count the terms of every view of one article (done in the segmenting workers)."""
     keys: list[np.ndarray] = []
     checks: list[np.ndarray] = []
-    tfs: list[int] = []
+    tfs: list[np.ndarray] = []
     lengths: list[int] = []
-    for view, tokens in analysed.tokens().items():
+    folded = analysed.title_folded + analysed.body_folded
+    for view, tokens in analysed.tokens(with_pairs=False).items():
         counts = Counter(tokens)
-        view_keys, view_checks = _keys(view, list(counts))
+        view_keys, view_checks = term_keys(view, list(counts))
         keys.append(view_keys)
         checks.append(view_checks)
-        tfs.extend(counts.values())
+        tfs.append(np.fromiter(counts.values(), dtype=np.int64, count=len(counts)))
         lengths.append(len(tokens))
+    # The pairs, and the sequence, from the distinct folded syllables' names.
+    distinct = list(dict.fromkeys(folded))
+    place = dict(zip(distinct, range(len(distinct)), strict=True))
+    at = np.fromiter(map(place.__getitem__, folded), dtype=np.intp, count=len(folded))
+    pairs = _pairs(at, len(analysed.title_folded), *hashed(fields.PAIRS, distinct))
+    for part, values in zip((keys, checks, tfs), pairs[:3], strict=True):
+        part.append(values)
+    lengths.append(pairs[3])
     return DocumentTerms(
         np.concatenate(keys),
         np.concatenate(checks),
-        np.minimum(np.array(tfs, dtype=np.int64), _MAX_TF).astype(_TF),
+        np.minimum(np.concatenate(tfs), _MAX_TF).astype(_TF),
         tuple(lengths),
-        sequence_of(analysed.title_folded + analysed.body_folded),
+        hashed(SEQUENCE_VIEW, distinct)[1][at] if folded else np.zeros(0, _CHECK),
+    )
+
+
+def _pairs(
+    at: np.ndarray, title: int, syllable_keys: np.ndarray, syllable_checks: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """The pairs view of a text whose folded syllables are ``at`` (numbers of distinct
+    syllables, named in the pairs view by ``syllable_keys`` and ``syllable_checks``),
+    the first ``title`` of them the headline's (no pair spans headline and text): the
+    distinct pairs' keys, checks and counts, and how many pairs there are."""
+    first = np.arange(len(at) - 1)
+    if len(first) and title:
+        first = first[first != title - 1]
+    left, right = at[first], at[first + 1]
+    keys, checks = pair_keys(
+        syllable_keys[left], syllable_checks[left], syllable_keys[right], syllable_checks[right]
+    )
+    distinct, where, inverse, counts = np.unique(
+        keys, return_index=True, return_inverse=True, return_counts=True
+    )
+    if np.array_equal(checks[where][inverse], checks):
+        return distinct, checks[where], counts, len(keys)
+    # Two pairs of this text share a key (about once in 10^14 texts): count by key and check.
+    both = Counter(zip(keys.tolist(), checks.tolist(), strict=True))
+    named, numbers = zip(*both.items(), strict=True)
+    return (
+        np.array([k for k, _ in named], dtype=_KEY),
+        np.array([c for _, c in named], dtype=_CHECK),
+        np.array(numbers, dtype=np.int64),
+        len(keys),
     )
 
 
@@ -154,7 +150,7 @@ def sequence_of(folded: list[str]) -> np.ndarray:
     """Folded syllables as the store's sequences hold them: the check of each one's term
     of :data:`SEQUENCE_VIEW` (32 bits of its hash; two syllables of a query and a
     document share one with odds of about one in a billion)."""
-    return _keys(SEQUENCE_VIEW, folded)[1] if folded else np.zeros(0, _CHECK)
+    return hashed(SEQUENCE_VIEW, folded)[1] if folded else np.zeros(0, _CHECK)
 
 
 def segment_names(folder: Path) -> list[str]:
@@ -275,9 +271,9 @@ class PostingWriter:
             sorted_keys, sorted_checks = keys[order], checks[order]
             same_key = sorted_keys[1:] == sorted_keys[:-1]
         first = np.flatnonzero(np.r_[True, ~same_key | (sorted_checks[1:] != sorted_checks[:-1])])
-        term_keys = sorted_keys[first]
-        self.collisions += int(np.count_nonzero(term_keys[1:] == term_keys[:-1]))
-        return order, term_keys, sorted_checks[first], first
+        named = sorted_keys[first]
+        self.collisions += int(np.count_nonzero(named[1:] == named[:-1]))
+        return order, named, sorted_checks[first], first
 
     def finish(self) -> str:
         """Sort the partitions into the segment's files; returns the segment's name."""
@@ -286,7 +282,7 @@ class PostingWriter:
             for stream in files:
                 stream.close()
         base = self.folder / self.name
-        term_keys: list[np.ndarray] = []
+        segment_keys: list[np.ndarray] = []
         term_checks: list[np.ndarray] = []
         starts: list[np.ndarray] = []
         written = 0
@@ -298,11 +294,11 @@ class PostingWriter:
                 order, keys, checks, first = found
                 np.fromfile(self._work / f"{p}.d", dtype=_DOC)[order].tofile(docs_out)
                 np.fromfile(self._work / f"{p}.t", dtype=_TF)[order].tofile(tfs_out)
-                term_keys.append(keys)
+                segment_keys.append(keys)
                 term_checks.append(checks)
                 starts.append(first.astype(np.int64) + written)
                 written += len(order)
-        np.save(f"{base}.keys.npy", np.concatenate(term_keys) if term_keys else np.zeros(0, _KEY))
+        np.save(f"{base}.keys.npy", np.concatenate(segment_keys) if segment_keys else np.zeros(0, _KEY))
         np.save(f"{base}.checks.npy", np.concatenate(term_checks) if term_checks else np.zeros(0, _CHECK))
         np.save(f"{base}.starts.npy", np.concatenate([*starts, np.array([written], dtype=np.int64)]))
         lengths = np.array(self._lengths, dtype=np.uint32).reshape(-1, len(VIEWS)).T
@@ -488,7 +484,7 @@ class PostingStore:
         missing = [term for term, n in zip(terms, found, strict=True) if n < 0]
         if not missing:
             return found
-        keys, checks = _keys(view, missing)
+        keys, checks = term_keys(view, missing)
         total = np.zeros(len(missing), dtype=np.int64)
         for segment in self._segments:
             total += segment.frequencies(keys, checks)
