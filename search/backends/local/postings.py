@@ -245,13 +245,15 @@ class PostingWriter:
             for parts, dtype in zip(self._buffer, _PART_TYPES, strict=True)
         )
         if len(keys):
-            partition = (keys >> np.uint64(64 - _PARTITION_BITS)).astype(np.intp)
+            # Sorting one byte a posting is a radix sort: linear, and stable.
+            partition = (keys >> np.uint64(64 - _PARTITION_BITS)).astype(np.uint8)
             order = np.argsort(partition, kind="stable")
-            bounds = np.searchsorted(partition[order], np.arange((1 << _PARTITION_BITS) + 1))
-            for p, files in enumerate(self._partition_files()):
-                chosen = order[bounds[p] : bounds[p + 1]]
-                for stream, values in zip(files, (keys, checks, docs, tfs), strict=True):
-                    stream.write(values[chosen].tobytes())
+            bounds = np.r_[0, np.cumsum(np.bincount(partition, minlength=1 << _PARTITION_BITS))].tolist()
+            files = self._partition_files()
+            for column, values in enumerate((keys, checks, docs, tfs)):
+                ordered = values[order]
+                for p, streams in enumerate(files):
+                    streams[column].write(ordered[bounds[p] : bounds[p + 1]].data)
         self._buffer = ([], [], [], [])
         self._buffered = 0
 
