@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from search.ingest.places import gazetteer, places_of
@@ -86,3 +88,24 @@ def test_unique_names_have_one_province(name: str, province: str) -> None:
 
 def test_gazetteer_is_built_once() -> None:
     assert gazetteer() is gazetteer()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hà Nội, Hải Phòng và TP.HCM",
+        "XHà Nội, 5Hà Nội, _Hà Nội, (Hà Nội), Hà Nộii, Hà Nội1",
+        "Hà Nội",
+        "tỉnh Thừa Thiên Huế; Thừa Thiên - Huế; Bà Rịa - Vũng Tàu.",
+        "ĐàNẵng, Đà Nẵng, Quảng NamĐà Nẵng",
+        "",
+    ],
+)
+def test_provinces_are_found_where_a_word_starts(text: str) -> None:
+    """The province search finds what the pattern with a word-start lookbehind finds."""
+    places = gazetteer()
+    reference = re.compile(rf"(?<![^\W_]){places.province.pattern}")
+    assert [m.span() for m in places._provinces(text)] == [m.span() for m in reference.finditer(text)]
+    for start in range(len(text)):
+        window = [m.span() for m in places._provinces(text, start, start + 20)]
+        assert window == [m.span() for m in reference.finditer(text, start, start + 20)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
 
@@ -38,7 +39,7 @@ class Gazetteer:
     """Names of districts and provinces, and the patterns that find them in text."""
 
     typed_district: re.Pattern[str]
-    province: re.Pattern[str]
+    province: re.Pattern[str]  # a province's name; where a word starts: see _provinces
     aliases: dict[str, str]
     # District name as returned ("Chương Mỹ", "Quận 1") -> the provinces that have one.
     district_provinces: dict[str, frozenset[str]]
@@ -52,15 +53,29 @@ class Gazetteer:
             for m in self.typed_district.finditer(text)
         ]
 
+    def _provinces(self, text: str, start: int = 0, end: int | None = None) -> Iterator[re.Match[str]]:
+        r"""The provinces named in ``text[start:end]``, each where a word starts: what
+        ``finditer`` of the pattern with ``(?<![^\W_])`` in front finds. That lookbehind
+        would be tried at every character; without it, the pattern starts with the
+        names' first letters, and the search skips to those (five times faster)."""
+        stop = len(text) if end is None else end
+        while (match := self.province.search(text, start, stop)) is not None:
+            at = match.start()
+            if at and text[at - 1].isalnum():  # inside a word: look again one letter on
+                start = at + 1
+                continue
+            yield match
+            start = match.end()
+
     def provinces_in(self, text: str) -> Counter[str]:
         found: Counter[str] = Counter()
-        for m in self.province.finditer(text):
+        for m in self._provinces(text):
             found[self.aliases.get(m.group(1), m.group(1))] += 1
         return found
 
     def province_after(self, text: str, end: int) -> str | None:
         """The first province written within the window after offset ``end``, if any."""
-        for m in self.province.finditer(text, end, end + _PROVINCE_WINDOW + self.longest_province + 1):
+        for m in self._provinces(text, end, end + _PROVINCE_WINDOW + self.longest_province + 1):
             if m.start() - end > _PROVINCE_WINDOW:
                 break
             if not _DISTRICT_ONLY_TYPE.search(text, max(end, m.start() - _LONGEST_TYPE), m.start()):
@@ -93,7 +108,7 @@ def gazetteer() -> Gazetteer:
     end = r"(?![^\W_])"
     return Gazetteer(
         typed_district=re.compile(rf"(?<![^\W_]){_DISTRICT_TYPES}\s+({_alternation(set(homes))}){end}"),
-        province=re.compile(rf"(?<![^\W_])({_alternation(provinces | set(aliases))}){end}"),
+        province=re.compile(rf"({_alternation(provinces | set(aliases))}){end}"),
         aliases=aliases,
         district_provinces={
             f"Quận {name}" if name.isdigit() else name: frozenset(found) for name, found in homes.items()
