@@ -164,32 +164,48 @@ class Features:
         self.kinds[row] = kind(token)
         return row
 
-    def scores(self, tokens: list[str]) -> tuple[Scores, list[str]]:
-        """Each position's score for each label of a line of ``tokens`` (at least one),
-        as crfsuite's tagger sums it from pyvi's attributes, and the tokens' kinds."""
+    def scores(self, tokens: list[str], lines: list[int] | None = None) -> tuple[Scores, list[str]]:
+        """Each position's score for each label of ``tokens`` (at least one), as
+        crfsuite's tagger sums it from pyvi's attributes, and the tokens' kinds. The
+        tokens are one line, or the ``lines`` given by their numbers of tokens: no
+        attribute of a token reaches across a line's end."""
         self._reserve(len(tokens))
         numbers = list(map(self.rows.__getitem__, tokens))
         rows = np.array(numbers)
-        weights = self.weights[rows]  # one gather: every weight the line's tokens give
+        weights = self.weights[rows]  # one gather: every weight the tokens give
         scores = weights[:, _OWN]
         if len(rows) > 1:
-            self._add_neighbours(scores, weights, self.gram[rows])
+            line = np.repeat(np.arange(len(lines)), lines) if lines is not None and len(lines) > 1 else None
+            self._add_neighbours(scores, weights, self.gram[rows], line)
         return scores, list(map(self.kinds.__getitem__, numbers))
 
-    def _add_neighbours(self, scores: Scores, weights: NDArray[np.float64], gram: NDArray[np.int64]) -> None:
+    def _add_neighbours(
+        self,
+        scores: Scores,
+        weights: NDArray[np.float64],
+        gram: NDArray[np.int64],
+        line: NDArray[np.intp] | None,
+    ) -> None:
         """Add the neighbours' attributes to each position's own, in pyvi's order: the
         previous token's, the bigram and trigram ending here, the next token's, the
-        bigram and trigram starting here."""
+        bigram and trigram starting here. With each token's ``line``, a neighbour on
+        another line adds 0.0 (which changes no sum)."""
         grams, base = self.grams, self.grams.base
         pairs = gram[:-1] * base + gram[1:]
         bigram = grams.member(pairs, grams.bigrams)[:, None]  # position i and i + 1
         trigram = grams.member(pairs[:-1] * base + gram[2:], grams.trigrams)[:, None]  # i to i + 2
-        later, previous = scores[1:], weights[:-1]
+        previous, following = weights[:-1], weights[1:]
+        if line is not None:
+            next_same = (line[1:] == line[:-1])[:, None]  # position i + 1 is on i's line
+            bigram &= next_same
+            trigram &= (line[2:] == line[:-2])[:, None]
+            previous, following = previous * next_same[:, :, None], following * next_same[:, :, None]
+        later = scores[1:]
         for column in _BEFORE:
             later += previous[:, column]
         later += bigram * self.bigram_before
         scores[2:] += trigram * self.trigram_before
-        earlier, following = scores[:-1], weights[1:]
+        earlier = scores[:-1]
         for column in _AFTER:
             earlier += following[:, column]
         earlier += bigram * self.bigram_after

@@ -87,34 +87,46 @@ def load_model() -> None:
     _features()
 
 
-def _codes(tokens: list[str]) -> str:
-    """The codes of a line's tokens: kind and CRF label of each."""
+def _codes(lines: list[list[str]]) -> list[str]:
+    """The codes of each line's tokens: kind and CRF label of each. The lines are
+    scored together (each on its own: no feature crosses a line's end), then decoded
+    one by one."""
+    lengths = list(map(len, lines))
+    tokens = [token for line in lines for token in line]
     if not tokens:
-        return ""
-    scores, kinds = _features().scores(tokens)
+        return [""] * len(lines)
+    scores, kinds = _features().scores(tokens, lengths)
     first, second = scores.T.tolist()
     crf = _model().crf
-    codes: list[str] = [""] * (2 * len(tokens))
-    codes[0::2] = kinds
-    codes[1::2] = map(crf.labels.__getitem__, best_path(first, second, crf.transitions))
-    return "".join(codes)
+    found: list[str] = []
+    start = 0
+    for length in lengths:
+        end = start + length
+        codes: list[str] = [""] * (2 * length)
+        if length:
+            codes[0::2] = kinds[start:end]
+            path = best_path(first[start:end], second[start:end], crf.transitions)
+            codes[1::2] = map(crf.labels.__getitem__, path)
+        found.append("".join(codes))
+        start = end
+    return found
 
 
 def labels(tokens: list[str]) -> list[str]:
     """The CRF label ("B_W" or "I_W") of each of ``tokens``, the TOKEN_PATTERN matches
     of one line: what pyvi's ``model.predict([sent2features(tokens, False)])[0]`` gives."""
-    codes = _codes(tokens)
+    (codes,) = _codes([tokens])
     return [codes[i + 1 : i + _UNIT] for i in range(0, len(codes), _UNIT)]
 
 
-def _line_words(line: str, pattern: re.Pattern[str], offset: int, syllable: int) -> tuple[list[Span], int]:
-    """The words of ``line`` whose codes match ``pattern``, positioned in the text (the
-    line starts at ``offset``, its first syllable is the text's ``syllable``-th), and the
-    index of the syllable after the line."""
-    parts = _SPLIT.split(line)
+def _line_words(
+    parts: list[str], codes: str, pattern: re.Pattern[str], offset: int, syllable: int
+) -> tuple[list[Span], int]:
+    """The words of a line whose codes match ``pattern``, positioned in the text (the
+    line, split by _SPLIT into ``parts``, starts at ``offset``; its first syllable is the
+    text's ``syllable``-th), and the index of the syllable after the line."""
     tokens = parts[1::2]
     bounds = list(accumulate(map(len, parts), initial=offset))  # token k: [2k + 1, 2k + 2]
-    codes = _codes(tokens)
     words: list[Span] = []
     seen = 0  # the first token of the last word found
     for match in pattern.finditer(codes):
@@ -129,9 +141,12 @@ def _line_words(line: str, pattern: re.Pattern[str], offset: int, syllable: int)
 
 def _words(text: str, pattern: re.Pattern[str]) -> Iterator[list[Span]]:
     """The words of ``text`` whose codes match ``pattern``, a list per line."""
+    lines = text.split("\n")
+    parts = [_SPLIT.split(line) for line in lines]
+    codes = _codes([line_parts[1::2] for line_parts in parts])
     offset = syllable = 0
-    for line in text.split("\n"):
-        words, syllable = _line_words(line, pattern, offset, syllable)
+    for line, line_parts, line_codes in zip(lines, parts, codes, strict=True):
+        words, syllable = _line_words(line_parts, line_codes, pattern, offset, syllable)
         yield words
         offset += len(line) + 1
 
