@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 from collections import Counter
 from pathlib import Path
 
@@ -13,10 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from search import fields
+from search.analysis.pipeline import article_compounds
 from search.analysis.views import VIEWS, Analysed
 from search.backends.local import postings, schema, term_keys
 from search.backends.local.engine import LocalEngine
-from search.backends.local.indexer import build_index, update_index
+from search.backends.local.indexer import build_index, index_terms, update_index
 from search.backends.local.postings import DocumentTerms, PostingStore, PostingWriter, document_terms
 from search.backends.local.storage import current_generation, read_meta, write_meta
 from search.cli import main
@@ -308,3 +310,32 @@ def test_a_built_document_keeps_its_headline_and_text_in_order(tmp_path: Path) -
     store = PostingStore(generation, size=1)
     folded = ["cong", "doan", "giao", "duc", "lao", "dong"]
     assert store.sequence(0).tolist() == postings.sequence_of(folded).tolist()
+
+
+@pytest.mark.parametrize("terms", [0, 1, 3])
+def test_a_documents_terms_travel_between_processes_unchanged(terms: int) -> None:
+    """The segmenting workers pickle each article's terms as one packed string."""
+    sent = DocumentTerms(
+        np.arange(terms, dtype=np.uint64) * np.uint64(2**40),
+        np.arange(terms, dtype=np.uint32) + 7,
+        np.arange(terms, dtype=np.uint16) + 1,
+        tuple(range(len(VIEWS))),
+        np.arange(terms + 2, dtype=np.uint32) * 3,
+    )
+    received = pickle.loads(pickle.dumps(sent))
+    for name in ("keys", "checks", "tfs", "sequence"):
+        before, after = getattr(sent, name), getattr(received, name)
+        assert after.dtype == before.dtype and after.tolist() == before.tolist()
+        assert after.flags.aligned
+    assert received.lengths == sent.lengths
+
+
+@pytest.mark.parametrize(
+    ("title", "body"), [("Công đoàn", "Liên đoàn Lao động huyện Chương Mỹ"), ("abc", "x y 1")]
+)
+def test_an_indexed_article_gives_its_compounds_and_accents_as_computed(title: str, body: str) -> None:
+    article = _article("a", title, body)
+    received = pickle.loads(pickle.dumps(index_terms(article)))
+    compounds = article_compounds(article)
+    assert received.compounds == compounds
+    assert sorted(received.accented) == sorted(Analysed(article, compounds).accented_syllables())

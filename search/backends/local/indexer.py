@@ -41,22 +41,35 @@ from search.lexicon.abbreviations import AbbreviationMiner
 from search.lexicon.accents import AccentCounter, AccentVocabulary
 from search.lexicon.suggestions import SuggestionCounter
 
+_JOIN = "\n"  # no compound or syllable holds a newline: the lines of a text are apart
+
 
 @dataclass
 class IndexedArticle:
     """What the indexer needs of an article besides its stored fields, computed in a
     segmenting worker: its compounds (for "did you mean"), its accented syllables, and
-    the postings of every view."""
+    the postings of every view. The words travel to the main process as one string
+    each (a string of many words pickles in one piece; a list, word by word)."""
 
-    compounds: list[str]
-    accented: set[str]
+    joined_compounds: str
+    joined_accented: str
     terms: DocumentTerms
+
+    @property
+    def compounds(self) -> list[str]:
+        return self.joined_compounds.split(_JOIN) if self.joined_compounds else []
+
+    @property
+    def accented(self) -> list[str]:
+        """The distinct accented syllables."""
+        return self.joined_accented.split(_JOIN) if self.joined_accented else []
 
 
 def index_terms(article: Article) -> IndexedArticle:
     compounds = article_compounds(article)
     analysed = Analysed(article, compounds)
-    return IndexedArticle(compounds, analysed.accented_syllables(), document_terms(analysed))
+    accented = _JOIN.join(analysed.accented_syllables())
+    return IndexedArticle(_JOIN.join(compounds), accented, document_terms(analysed))
 
 
 def document_fields(article: Article) -> dict[str, Any]:
@@ -124,9 +137,10 @@ class _Build:
                 add(**document_fields(item))
                 postings.add(indexed.terms)
                 self.miner.add(f"{item.title}\n{item.body}", item.id)
-                self.accents.add_compounds(indexed.compounds)
+                compounds = indexed.compounds
+                self.accents.add_compounds(compounds)
                 self.accents.add_accented(indexed.accented)
-                self.suggestions.add(item.id, item.title, item.districts, indexed.compounds)
+                self.suggestions.add(item.id, item.title, item.districts, compounds)
                 self.digests.known[item.id] = item.fingerprint
                 self.report.indexed += 1
         except BaseException:
