@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -157,8 +158,10 @@ def _finish(
     sources: list[Path],
     started: float,
     previous: Path | None = None,
+    postings_written: Future[str] | None = None,
 ) -> BuildReport:
-    """Save the generation's side files and metadata, and make it current."""
+    """Save the generation's side files and metadata, and make it current (once the
+    posting store, when it is still being written, is done)."""
     report = build.report
     abbreviations = build.miner.result()  # what the live documents define
     accents = build.accents
@@ -172,6 +175,8 @@ def _finish(
         vocabulary = AccentVocabulary({**vocabulary.forms, **AccentVocabulary.load(previous).forms})
     vocabulary.save(building)
     build.digests.save(building)
+    if postings_written is not None:
+        postings_written.result()  # raises what writing the store raised
     report.abbreviations = len(abbreviations)
     report.collisions = collisions(building)
     report.seconds = time.perf_counter() - started
@@ -288,10 +293,13 @@ def build_index(
             shutil.rmtree(building, ignore_errors=True)
             build.report.seconds = time.perf_counter() - started
             return build.report
-        postings.finish()
-        writer.commit()
-        _check_numbering(index, 0, build, building)
-        return _finish(build, index, building, index_dir, sources, started)
+        # The store's partitions are sorted (numpy, files: without the interpreter lock)
+        # while Whoosh commits and the side files are saved.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="postings") as background:
+            postings_written = background.submit(postings.finish)
+            writer.commit()
+            _check_numbering(index, 0, build, building)
+            return _finish(build, index, building, index_dir, sources, started, None, postings_written)
 
 
 def _delete_vanished(writer: Any, build: _Build, gone: list[str]) -> None:
