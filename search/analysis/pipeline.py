@@ -1,6 +1,6 @@
 """Word segmentation for indexing, on every core, streamed in bounded batches.
 
-pyvi is the slow part of indexing (about 0.2 MB of text a second a core). Articles
+Segmenting is the largest part of indexing (about 2 MB of text a second a core). Articles
 are segmented once, in worker processes, while the main process feeds the Whoosh
 writer; at most two batches are in flight, so memory stays flat on any corpus size.
 """
