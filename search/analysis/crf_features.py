@@ -110,7 +110,7 @@ class _Rows(dict[str, int]):
 class Features:
     """pyvi's features of a line's tokens, as each position's score for each label."""
 
-    def __init__(self, grams: GramIds, model: CrfModel, cache_limit: int = 30_000):
+    def __init__(self, grams: GramIds, model: CrfModel, cache_limit: int = 200_000):
         self.grams = grams
         self.model = model
         self.limit = cache_limit
@@ -131,6 +131,10 @@ class Features:
         self.weights = np.zeros((rows, _COLUMNS, 2))
         self.gram = np.zeros(rows, dtype=np.int64)
         self.kinds: list[str] = [""] * rows
+        # Rows made since the tables were last written, written at once (numpy takes
+        # many rows in about the time it takes one).
+        self._new_weights: list[list[Weights]] = []
+        self._new_grams: list[int] = []
 
     def _reserve(self, tokens: int) -> None:
         """Room for a line of ``tokens``: the table is emptied when it could overflow
@@ -155,14 +159,23 @@ class Features:
         for w0, w1 in [self.model.weights(_BIAS), *self._attributes(token, b"", _OWN_FLAGS)]:
             first += w0
             second += w1
-        self.weights[row] = [
-            (first, second),
-            *self._attributes(token, b"-1:", _NEIGHBOUR_FLAGS),
-            *self._attributes(token, b"+1:", _NEIGHBOUR_FLAGS),
-        ]
-        self.gram[row] = self.grams.ids.get(token.lower(), 0)
+        self._new_weights.append(
+            [
+                (first, second),
+                *self._attributes(token, b"-1:", _NEIGHBOUR_FLAGS),
+                *self._attributes(token, b"+1:", _NEIGHBOUR_FLAGS),
+            ]
+        )
+        self._new_grams.append(self.grams.ids.get(token.lower(), 0))
         self.kinds[row] = kind(token)
         return row
+
+    def _write_new_rows(self) -> None:
+        if self._new_weights:
+            start = len(self.rows) - len(self._new_weights)
+            self.weights[start : len(self.rows)] = self._new_weights
+            self.gram[start : len(self.rows)] = self._new_grams
+            self._new_weights, self._new_grams = [], []
 
     def scores(self, tokens: list[str], lines: list[int] | None = None) -> tuple[Scores, list[str]]:
         """Each position's score for each label of ``tokens`` (at least one), as
@@ -171,6 +184,7 @@ class Features:
         attribute of a token reaches across a line's end."""
         self._reserve(len(tokens))
         numbers = list(map(self.rows.__getitem__, tokens))
+        self._write_new_rows()
         rows = np.array(numbers)
         weights = self.weights[rows]  # one gather: every weight the tokens give
         scores = weights[:, _OWN]

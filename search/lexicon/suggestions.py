@@ -35,6 +35,7 @@ FILE_NAME = "suggestions.tsv"  # kind, weight, text
 # ("Chương Mỹ", "Liên đoàn Lao động") over how a sentence happened to write them.
 _PRIORITY = {PLACE: 2, ABBREVIATION: 2, PHRASE: 1, HEADLINE: 0}
 DOCUMENTS_FILE = "suggestion-documents.tsv"  # id, headline, districts (for --update)
+_PLACES_JOIN = chr(31)  # between a document's districts in DOCUMENTS_FILE
 
 
 def _key(text: str) -> str:
@@ -163,7 +164,7 @@ class SuggestionCounter:
     def save(self, folder: Path, abbreviations: dict[str, tuple[str, int]]) -> None:
         with (folder / DOCUMENTS_FILE).open("w", encoding="utf-8") as stream:
             for doc_id, (title, districts) in self.documents.items():
-                stream.write(f"{doc_id}\t{title}\t{chr(31).join(districts)}\n")
+                stream.write(f"{doc_id}\t{title}\t{_PLACES_JOIN.join(districts)}\n")
         with (folder / FILE_NAME).open("w", encoding="utf-8") as stream:
             for kind, weight, text in self.entries(abbreviations):
                 stream.write(f"{kind}\t{weight}\t{text}\n")
@@ -173,13 +174,19 @@ class SuggestionCounter:
         """A generation's documents and phrase counts, to be brought up to date."""
         counter = cls()
         documents = folder / DOCUMENTS_FILE
-        if documents.exists():
+        if documents.exists():  # one line a document: read fast, as --update reads it on every run
             for line in documents.read_text(encoding="utf-8").splitlines():
-                doc_id, title, districts = [*line.split("\t"), "", ""][:3]
-                counter.documents[doc_id] = (title, tuple(d for d in districts.split(chr(31)) if d))
-        for kind, weight, text in read_entries(folder):
-            if kind == PHRASE:
-                counter.compounds[text] = weight
+                doc_id, title, districts = (
+                    line.split("\t", 2) if line.count("\t") >= 2 else (*line.split("\t"), "", "")[:3]
+                )
+                counter.documents[doc_id] = (title, tuple(districts.split(_PLACES_JOIN)) if districts else ())
+        phrase = f"{PHRASE}\t"
+        entries = folder / FILE_NAME
+        if entries.exists():
+            for line in entries.read_text(encoding="utf-8").splitlines():
+                if line.startswith(phrase):
+                    _kind, weight, text = line.split("\t", 2)
+                    counter.compounds[text] = int(weight)
         return counter
 
 
