@@ -53,8 +53,10 @@ def _prepared(analyse: Callable[[Article], Any], item: Item) -> tuple[Article | 
 
 def _worker_started() -> None:
     """A worker ends quietly at the SIGTERM its pool sends it when the rebuild stops (it
-    was forked with the rebuild's own handler, which raises KeyboardInterrupt)."""
+    was forked with the rebuild's own handler, which raises KeyboardInterrupt), and
+    loads what parsing records needs before the first one comes."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    Unparsed.prepare()
 
 
 def segmented(
