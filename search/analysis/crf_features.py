@@ -11,10 +11,10 @@ model does not know add nothing.
 We add the same weights in the same order (:mod:`search.analysis.crf_model` reads them).
 A token's own attributes, and those it gives its neighbours, do not depend on its
 context, so their weights are looked up once per distinct token (rows of a bounded
-table). A line is then a handful of numpy additions, one per attribute of pyvi's
-templates, each over every position at once; an attribute a position does not have
-adds 0.0, which changes no sum. Only the bigram/trigram membership is found per
-position, as integers.
+table). A text (its lines together) is then a handful of numpy additions, one per
+attribute of pyvi's templates, each over every position at once; an attribute a
+position does not have, or a neighbour on another line, adds 0.0, which changes no
+sum. Only the bigram/trigram membership is found per position, as integers.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Word segmentation for indexing, on every core, streamed in bounded batches.
 
-Segmenting is the largest part of indexing (about 2 MB of text a second a core). Articles
-are segmented once, in worker processes, while the main process feeds the Whoosh
-writer; at most two batches are in flight, so memory stays flat on any corpus size.
+Segmenting is the largest part of indexing (about two million characters a second a
+core). Articles are segmented once, in worker processes, while the main process feeds
+the Whoosh writer; at most two batches are in flight, so memory stays flat on any corpus size.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ Segmentation runs on the original capitalisation: pyvi's features read it.
 
 pyvi's model, feature templates and labels are used as they are, but each position's
 scores are summed by :mod:`search.analysis.crf_features` (memoised per distinct token,
-a line at a time) and decoded by :mod:`search.analysis.crf_model` from the model file's
+a text's lines at once) and decoded by :mod:`search.analysis.crf_model` from the model file's
 weights, instead of pyvi building a dict per token for python-crfsuite's tagger; and
 words are found by a regular expression over the codes of a line's tokens instead of
 token by token. tests/test_segment_identity.py checks both against pyvi's own path.

@@ -90,7 +90,7 @@ class DocumentTerms:
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as one bytes object (a worker sends every article's terms to the
-        indexer: five arrays pickled apart cost five times the calls); unpickled as
+        indexer: four arrays pickled apart cost four times the calls); unpickled as
         read-only views of it."""
         arrays = (self.keys, self.checks, self.sequence, self.tfs)
         packed = b"".join(
