@@ -299,7 +299,9 @@ def build_index(
             postings_written = background.submit(postings.finish)
             writer.commit()
             _check_numbering(index, 0, build, building)
-            return _finish(build, index, building, index_dir, sources, started, None, postings_written)
+            return _finish(
+                build, index, building, index_dir, sources, started, postings_written=postings_written
+            )
 
 
 def _delete_vanished(writer: Any, build: _Build, gone: list[str]) -> None:
