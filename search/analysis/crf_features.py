@@ -108,7 +108,7 @@ class _Rows(dict[str, int]):
 
 
 class Features:
-    """pyvi's features of a line's tokens, as each position's score for each label."""
+    """pyvi's features of a text's tokens, as each position's score for each label."""
 
     def __init__(self, grams: GramIds, model: CrfModel, cache_limit: int = 200_000):
         self.grams = grams
@@ -137,8 +137,8 @@ class Features:
         self._new_grams: list[int] = []
 
     def _reserve(self, tokens: int) -> None:
-        """Room for a line of ``tokens``: the table is emptied when it could overflow
-        (and grown when one line has more distinct tokens than it holds)."""
+        """Room for ``tokens`` new rows: the table is emptied when it could overflow
+        (and grown when one text has more distinct tokens than it holds)."""
         if len(self.rows) + tokens > len(self.kinds):
             self._allocate(max(self.limit, tokens))
 
