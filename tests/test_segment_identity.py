@@ -14,6 +14,7 @@ import string
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from functools import cache
 from itertools import islice
@@ -314,3 +315,36 @@ def test_segmenting_imports_neither_sklearn_nor_pyvis_tokenizer() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['Liên đoàn', 'Lao động', 'quận', 'Hoàn Kiếm'] []"
     assert set(Path("/tmp").glob("model*.crfsuite")) <= before
+
+
+def test_threads_scoring_new_tokens_at_once_get_what_they_get_alone() -> None:
+    """A server's threads segment queries at once: new tokens' rows, and a table emptied
+    when full, must not mix one thread's tokens with another's."""
+    vi = _pyvi()
+    crf = segment._model().crf
+    texts = [
+        [f"Hà Nội {word}{thread}x{i} công đoàn Tỉnh{thread}y{i}".split() for i in range(30)]
+        for thread, word in enumerate(["lao", "Động", "giáo", "VIÊN", "tin", "Số", "năm", "đường"])
+    ]
+    alone = Features(GramIds(vi.bi_grams, vi.tri_grams), crf)
+    expected = [[alone.scores(tokens)[0].tolist() for tokens in lines] for lines in texts]
+    shared = Features(GramIds(vi.bi_grams, vi.tri_grams), crf, cache_limit=40)  # emptied often
+    found: list[list[list[list[float]]]] = [[] for _ in texts]
+
+    def score(number: int) -> None:
+        for _ in range(5):
+            found[number] = [shared.scores(tokens)[0].tolist() for tokens in texts[number]]
+            if found[number] != expected[number]:
+                return
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns as often as they can
+    try:
+        threads = [threading.Thread(target=score, args=(n,)) for n in range(len(texts))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert found == expected

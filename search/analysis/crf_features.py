@@ -19,6 +19,7 @@ sum. Only the bigram/trigram membership is found per position, as integers.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -115,6 +116,9 @@ class Features:
         self.model = model
         self.limit = cache_limit
         self.rows = _Rows(self._add)
+        # A server's threads segment queries at once: a token's row number is given,
+        # and the tables emptied, by one at a time.
+        self._lock = threading.Lock()
         self._allocate(cache_limit)
         self.bigram_before = np.array(model.weights(_BIGRAM_BEFORE))
         self.trigram_before = np.array(model.weights(_TRIGRAM_BEFORE))
@@ -182,16 +186,19 @@ class Features:
         crfsuite's tagger sums it from pyvi's attributes, and the tokens' kinds. The
         tokens are one line, or the ``lines`` given by their numbers of tokens: no
         attribute of a token reaches across a line's end."""
-        self._reserve(len(tokens))
-        numbers = list(map(self.rows.__getitem__, tokens))
-        self._write_new_rows()
-        rows = np.array(numbers)
-        weights = self.weights[rows]  # one gather: every weight the tokens give
+        with self._lock:
+            self._reserve(len(tokens))
+            numbers = list(map(self.rows.__getitem__, tokens))
+            self._write_new_rows()
+            rows = np.array(numbers)
+            weights = self.weights[rows]  # one gather: every weight the tokens give
+            kinds = list(map(self.kinds.__getitem__, numbers))
+            gram = self.gram[rows]
         scores = weights[:, _OWN]
         if len(rows) > 1:
             line = np.repeat(np.arange(len(lines)), lines) if lines is not None and len(lines) > 1 else None
-            self._add_neighbours(scores, weights, self.gram[rows], line)
-        return scores, list(map(self.kinds.__getitem__, numbers))
+            self._add_neighbours(scores, weights, gram, line)
+        return scores, kinds
 
     def _add_neighbours(
         self,
