@@ -174,12 +174,10 @@ class SuggestionCounter:
         """A generation's documents and phrase counts, to be brought up to date."""
         counter = cls()
         documents = folder / DOCUMENTS_FILE
-        if documents.exists():  # one line a document: read fast, as --update reads it on every run
+        if documents.exists():  # one line a document; --update reads it on every run
             for line in documents.read_text(encoding="utf-8").splitlines():
-                doc_id, title, districts = (
-                    line.split("\t", 2) if line.count("\t") >= 2 else (*line.split("\t"), "", "")[:3]
-                )
-                counter.documents[doc_id] = (title, tuple(districts.split(_PLACES_JOIN)) if districts else ())
+                doc_id, title, districts, *_ = *line.split("\t"), "", ""
+                counter.documents[doc_id] = (title, tuple(filter(None, districts.split(_PLACES_JOIN))))
         phrase = f"{PHRASE}\t"
         entries = folder / FILE_NAME
         if entries.exists():

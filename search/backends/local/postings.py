@@ -51,14 +51,13 @@ from search.analysis.views import VIEWS, Analysed
 from search.backends.local.term_keys import CHECK, KEY, hashed, pair_keys, term_key, term_keys
 
 PREFIX = "postings-"
-_KEY, _CHECK = KEY, CHECK
 _DOC = np.dtype("<i4")
 _TF = np.dtype("<u2")
 _PARTITION_BITS = 6  # postings are spread over 64 partition files by their key's top bits
 _FLUSH_AT = 4_000_000  # postings buffered in memory before they go to the partition files
 _MAX_TF = np.iinfo(_TF).max
 _PARTS = "kcdt"  # a partition's files: keys, checks, documents, term frequencies
-_PART_TYPES: tuple[np.dtype[Any], ...] = (_KEY, _CHECK, _DOC, _TF)
+_PART_TYPES: tuple[np.dtype[Any], ...] = (KEY, CHECK, _DOC, _TF)
 _SEGMENT_FILES = (
     ".keys.npy",
     ".checks.npy",
@@ -74,7 +73,7 @@ SEQUENCE_VIEW = fields.BODY_FOLDED  # the view whose term checks make the sequen
 
 
 # DocumentTerms' arrays as packed: keys, checks, sequence, tfs (each one aligned).
-_TERM_TYPES: tuple[np.dtype[Any], ...] = (_KEY, _CHECK, _CHECK, _TF)
+_TERM_TYPES: tuple[np.dtype[Any], ...] = (KEY, CHECK, CHECK, _TF)
 
 
 @dataclass
@@ -86,7 +85,7 @@ class DocumentTerms:
     checks: np.ndarray
     tfs: np.ndarray
     lengths: tuple[int, ...]  # tokens of each view, in VIEWS order
-    sequence: np.ndarray = field(default_factory=lambda: np.zeros(0, _CHECK))  # see sequence_of
+    sequence: np.ndarray = field(default_factory=lambda: np.zeros(0, CHECK))  # see sequence_of
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as one bytes object (a worker sends every article's terms to the
@@ -136,7 +135,7 @@ def document_terms(analysed: Analysed) -> DocumentTerms:
         np.concatenate(checks),
         np.minimum(np.concatenate(tfs), _MAX_TF).astype(_TF),
         tuple(lengths),
-        hashed(SEQUENCE_VIEW, distinct)[1][at] if folded else np.zeros(0, _CHECK),
+        hashed(SEQUENCE_VIEW, distinct)[1][at] if folded else np.zeros(0, CHECK),
     )
 
 
@@ -163,8 +162,8 @@ def _pairs(
     both = Counter(zip(keys.tolist(), checks.tolist(), strict=True))
     named, numbers = zip(*both.items(), strict=True)
     return (
-        np.array([k for k, _ in named], dtype=_KEY),
-        np.array([c for _, c in named], dtype=_CHECK),
+        np.array([k for k, _ in named], dtype=KEY),
+        np.array([c for _, c in named], dtype=CHECK),
         np.array(numbers, dtype=np.int64),
         len(keys),
     )
@@ -174,7 +173,7 @@ def sequence_of(folded: list[str]) -> np.ndarray:
     """Folded syllables as the store's sequences hold them: the check of each one's term
     of :data:`SEQUENCE_VIEW` (32 bits of its hash; two syllables of a query and a
     document share one with odds of about one in a billion)."""
-    return hashed(SEQUENCE_VIEW, folded)[1] if folded else np.zeros(0, _CHECK)
+    return hashed(SEQUENCE_VIEW, folded)[1] if folded else np.zeros(0, CHECK)
 
 
 def segment_names(folder: Path) -> list[str]:
@@ -242,7 +241,7 @@ class PostingWriter:
     def add_sequences(self, sequences: np.ndarray, lengths: list[int]) -> None:
         """Append the sequences of the documents added last, one after another
         (``lengths``: each one's syllables)."""
-        self._sequences.write(np.asarray(sequences, dtype=_CHECK).tobytes())
+        self._sequences.write(np.asarray(sequences, dtype=CHECK).tobytes())
         self._sequence_lengths.extend(lengths)
 
     def add_postings(self, keys: np.ndarray, checks: np.ndarray, docs: np.ndarray, tfs: np.ndarray) -> None:
@@ -285,10 +284,10 @@ class PostingWriter:
         """Partition ``p`` by term: the order that sorts its postings (by key, then check,
         documents ascending within a term), and each term's key, check and first
         posting; None when it is empty. Terms that share a key count as collisions."""
-        keys = np.fromfile(self._work / f"{p}.k", dtype=_KEY)
+        keys = np.fromfile(self._work / f"{p}.k", dtype=KEY)
         if not len(keys):
             return None
-        checks = np.fromfile(self._work / f"{p}.c", dtype=_CHECK)
+        checks = np.fromfile(self._work / f"{p}.c", dtype=CHECK)
         order = np.argsort(keys, kind="stable")  # documents stay ascending per term
         sorted_keys, sorted_checks = keys[order], checks[order]
         same_key = sorted_keys[1:] == sorted_keys[:-1]
@@ -324,8 +323,8 @@ class PostingWriter:
                 term_checks.append(checks)
                 starts.append(first.astype(np.int64) + written)
                 written += len(order)
-        np.save(f"{base}.keys.npy", np.concatenate(segment_keys) if segment_keys else np.zeros(0, _KEY))
-        np.save(f"{base}.checks.npy", np.concatenate(term_checks) if term_checks else np.zeros(0, _CHECK))
+        np.save(f"{base}.keys.npy", np.concatenate(segment_keys) if segment_keys else np.zeros(0, KEY))
+        np.save(f"{base}.checks.npy", np.concatenate(term_checks) if term_checks else np.zeros(0, CHECK))
         np.save(f"{base}.starts.npy", np.concatenate([*starts, np.array([written], dtype=np.int64)]))
         lengths = np.array(self._lengths, dtype=np.uint32).reshape(-1, len(VIEWS)).T
         np.save(f"{base}.lengths.npy", np.ascontiguousarray(lengths))
@@ -417,9 +416,9 @@ class _Segment:
         self.sequence_starts = np.load(f"{base}.sequence_starts.npy")
         sequences = Path(f"{base}.sequences")
         self.sequences = (
-            np.asarray(np.memmap(sequences, dtype=_CHECK, mode="r"))
+            np.asarray(np.memmap(sequences, dtype=CHECK, mode="r"))
             if sequences.stat().st_size
-            else np.zeros(0, _CHECK)
+            else np.zeros(0, CHECK)
         )
         # Posting arrays are read with pread: the page cache holds them, not this process.
         self._docs = os.open(f"{base}.docs", os.O_RDONLY)
