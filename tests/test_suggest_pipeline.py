@@ -10,7 +10,6 @@ from search.analysis.pipeline import compounds_of, segmented
 from search.backends.local.engine import LocalEngine
 from search.ingest.sources import read_sources
 from search.lexicon.accents import AccentCounter, AccentVocabulary
-from search.lexicon.suggestions import DOCUMENTS_FILE, SuggestionCounter
 from search.results import SearchRequest
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -52,22 +51,3 @@ def test_parallel_segmentation_gives_the_same_words_in_the_same_order() -> None:
     two = [(getattr(i, "id", None), words) for i, words in segmented(items, workers=2)]
     assert one == two
     assert len(one) == 15 and all(words for _id, words in one)
-
-
-def test_the_suggestion_state_reads_back_as_it_was_saved(tmp_path: Path) -> None:
-    """What --update reads: each document's headline and districts, and the phrase counts."""
-    saved = SuggestionCounter()
-    saved.add("a", "Tin  Chương Mỹ", ("Chương Mỹ", "Hà Nội"), ["Liên_đoàn"] * 5)
-    saved.add("b", "Tin khác", (), ["Liên_đoàn"] * 5 + ["Lao_động"])
-    saved.save(tmp_path, {})
-    with (tmp_path / DOCUMENTS_FILE).open("a", encoding="utf-8") as stream:
-        stream.write("c\n" + "d\tTin\tTây Hồ\x1f\x1fBa Đình\textra\n")  # lines another writer might leave
-    loaded = SuggestionCounter.load(tmp_path)
-    assert loaded.documents == {
-        "a": ("Tin Chương Mỹ", ("Chương Mỹ", "Hà Nội")),
-        "b": ("Tin khác", ()),
-        "c": ("", ()),
-        "d": ("Tin", ("Tây Hồ", "Ba Đình")),
-    }
-    assert loaded.compounds["Liên đoàn"] == 10  # a phrase seen often enough
-    assert "Lao động" not in loaded.compounds  # seen once: not among the suggestions

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -52,10 +51,6 @@ class Unchanged:
     """An article whose input has the fingerprint the index already has (``--update``)."""
 
     id: str
-
-
-def fingerprint(raw: bytes) -> str:
-    return hashlib.blake2b(raw, digest_size=12).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from search.ingest.article import Article, Problem, Unchanged, fingerprint
+from search.ingest.article import Article, Problem, Unchanged
 from search.ingest.dates import infer_year, parse_iso_date
+from search.ingest.fingerprints import (
+    BLANK,
+    MAX_ARTICLE_BYTES,
+    Fingerprinted,
+    fingerprint,
+    fingerprinted,
+    fingerprinted_in_workers,
+    in_workers,
+)
 from search.ingest.places import gazetteer, places_of
 from search.ingest.scraped import parse_scraped_page
 from search.text import normalize
@@ -59,13 +68,12 @@ class KnownInput:
 
     def __init__(self, by_id: Mapping[str, str]) -> None:
         self.by_id = by_id
-        self.by_digest = {digest: doc_id for doc_id, digest in by_id.items()}
+        self.by_digest = dict(zip(by_id.values(), by_id, strict=True))
 
 
 Known = KnownInput | None
-# An article is a few kB; a multi-megabyte "article" is a dump or a mistake, and
-# segmenting it would stall the rebuild for minutes.
-MAX_ARTICLE_BYTES = 2 * 2**20
+# An article is a few kB (MAX_ARTICLE_BYTES); a multi-megabyte "article" is a dump or a
+# mistake, and segmenting it would stall the rebuild for minutes.
 
 
 @dataclass
@@ -179,14 +187,15 @@ def _record_id(record: Any) -> str | None:
     return value.strip() if value else None
 
 
-def _parsed(lines: Iterable[bytes], where: str, known: Known, defer: bool = False) -> Iterator[Located]:
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
+def _parsed(
+    lines: Iterable[Fingerprinted], where: str, known: Known, defer: bool = False
+) -> Iterator[Located]:
+    for number, raw, digest in lines:
+        if digest == BLANK:
             continue
-        if len(raw) > MAX_ARTICLE_BYTES:
+        if digest is None:
             yield Problem(where, number, _too_large(len(raw))), where, number
             continue
-        digest = fingerprint(raw.strip())
         same = known.by_digest.get(digest) if known is not None else None
         if same is not None:  # the very line the index holds (its bytes name its id)
             yield Unchanged(same), where, number
@@ -223,7 +232,12 @@ def read_jsonl(
             tracked = position if position is not None and file.seekable() else None
             gzipped = path.name.endswith(".gz")
             with gzip.GzipFile(fileobj=file, mode="rb") if gzipped else nullcontext(file) as stream:
-                for located in _parsed(stream, where, known, defer):
+                lines = (
+                    fingerprinted_in_workers(str(path), file, known.by_digest)
+                    if known is not None and in_workers(file, gzipped)
+                    else fingerprinted(stream)
+                )
+                for located in _parsed(lines, where, known, defer):
                     if tracked is not None:
                         tracked.bytes = start + file.tell()
                     yield located

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from html import escape
 from operator import methodcaller
@@ -129,6 +129,95 @@ def _suggestion(entry: _Entry, typed: str) -> Suggestion:
 
 
 _AS_WRITTEN = methodcaller("replace", COMPOUND_JOINER, " ")  # "Liên_đoàn" -> "Liên đoàn"
+_HEADLINE_LINE = f"{HEADLINE}\t1\t".encode()  # how FILE_NAME writes a headline
+
+
+def _document_line(doc_id: str, title: str, districts: tuple[str, ...]) -> str:
+    return f"{doc_id}\t{title}\t{_PLACES_JOIN.join(districts)}\n"
+
+
+def _read_document_line(line: str) -> tuple[str, str, tuple[str, ...]]:
+    """Id, headline and districts of a line of DOCUMENTS_FILE (missing fields empty,
+    extra ones ignored, empty districts dropped)."""
+    doc_id, title, districts, *_ = *line.split("\t"), "", ""
+    return doc_id, title, tuple(filter(None, districts.split(_PLACES_JOIN)))
+
+
+def _headline_line(title: str) -> bytes:
+    return _HEADLINE_LINE + title.encode() + b"\n"
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """The lines of a file's bytes, each ending with a newline."""
+    if not data:
+        return []
+    return [line + b"\n" for line in (data[:-1] if data.endswith(b"\n") else data).split(b"\n")]
+
+
+def _ended(data: bytes) -> bytes:
+    """The bytes with a newline at the end, unless empty."""
+    return data + b"\n" if data and not data.endswith(b"\n") else data
+
+
+@dataclass
+class _Saved:
+    """The documents of an earlier build as its files hold them. An update changes a few
+    documents of many, so the others are carried over as bytes, not parsed or decoded:
+    their lines of DOCUMENTS_FILE, their headlines' lines of FILE_NAME, and their places'
+    counts (185,000 documents took a second to read and write one by one)."""
+
+    documents: bytes  # DOCUMENTS_FILE, every line ending with a newline
+    places: Counter[str]  # the PLACE entries
+    headlines: bytes  # the HEADLINE lines of FILE_NAME, in order
+    held: Collection[str] | None = None  # the documents' ids, when the caller knows them
+
+    def ids(self) -> Collection[str]:
+        """The documents' ids (read from their lines unless the caller gave them)."""
+        if self.held is None:
+            self.held = {line.split(b"\t", 1)[0].decode() for line in self.documents.split(b"\n")}
+        return self.held
+
+    def without(self, doc_ids: set[str]) -> tuple[bytes, Counter[str], list[bytes]]:
+        """The documents' lines, the places' counts and the headlines' lines once
+        ``doc_ids`` are forgotten."""
+        if not doc_ids:
+            return self.documents, Counter(self.places), [self.headlines]
+        wanted = {doc_id.encode() for doc_id in doc_ids}
+        kept: list[bytes] = []
+        places = Counter(self.places)
+        gone: Counter[bytes] = Counter()  # one headline line for each document gone
+        for line in _lines(self.documents):
+            if line.split(b"\t", 1)[0].rstrip(b"\n") not in wanted:
+                kept.append(line)
+                continue
+            _doc_id, title, districts = _read_document_line(line.decode().rstrip("\n"))
+            places.subtract(districts)
+            if title:
+                gone[_headline_line(title)] += 1
+        headlines = []
+        for line in _lines(self.headlines):
+            if gone[line] > 0:
+                gone[line] -= 1
+            else:
+                headlines.append(line)
+        return b"".join(kept), Counter({p: n for p, n in places.items() if n > 0}), headlines
+
+
+def _split_headlines(data: bytes) -> tuple[bytes, bytes]:
+    """FILE_NAME's bytes without its headline lines, and those lines. :meth:`SuggestionCounter.save`
+    writes them in one run, which is cut out whole; otherwise they are picked line by line."""
+    marker = b"\n" + _HEADLINE_LINE
+    first = 0 if data.startswith(_HEADLINE_LINE) else data.find(marker) + 1
+    if first == 0 and not data.startswith(_HEADLINE_LINE):
+        return data, b""
+    last = max(first, data.rfind(marker) + 1)
+    end = data.find(b"\n", last) + 1 or len(data)
+    block = data[first:end]
+    if block.count(b"\n") + (not block.endswith(b"\n")) == (b"\n" + block).count(marker):
+        return data[:first] + data[end:], _ended(block)
+    lines = _lines(data)
+    headlines = b"".join(line for line in lines if line.startswith(_HEADLINE_LINE))
+    return b"".join(line for line in lines if not line.startswith(_HEADLINE_LINE)), headlines
 
 
 class SuggestionCounter:
@@ -136,8 +225,10 @@ class SuggestionCounter:
     article's headline and places), and the compounds as the text writes them."""
 
     def __init__(self) -> None:
-        self.documents: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self.documents: dict[str, tuple[str, tuple[str, ...]]] = {}  # added in this run
         self.compounds: Counter[str] = Counter()
+        self._saved: _Saved | None = None  # an earlier build's documents (--update)
+        self._forgotten: set[str] = set()
 
     def add(self, doc_id: str, title: str, districts: tuple[str, ...], compounds: Iterable[str]) -> None:
         self.documents[doc_id] = (" ".join(title.split()), districts)
@@ -148,43 +239,76 @@ class SuggestionCounter:
     def forget(self, doc_ids: Iterable[str]) -> None:
         for doc_id in doc_ids:
             self.documents.pop(doc_id, None)
+            if self._saved is not None:
+                self._forgotten.add(doc_id)
+
+    def _all_documents(self) -> tuple[bytes, Counter[str], list[bytes]]:
+        """Every document's line of DOCUMENTS_FILE, the places' counts, and the headlines'
+        lines of FILE_NAME: the earlier build's (less what was forgotten or added again),
+        then this run's."""
+        headlines: list[bytes]
+        if self._saved is None:
+            lines, places, headlines = b"", Counter[str](), []
+        else:
+            again = self.documents.keys() & self._saved.ids()
+            lines, places, headlines = self._saved.without(self._forgotten | again)
+        added = self.documents.items()
+        lines += "".join(
+            _document_line(doc_id, title, districts) for doc_id, (title, districts) in added
+        ).encode()
+        places.update(p for _title, districts in self.documents.values() for p in districts)
+        headlines.append(
+            "".join(f"{HEADLINE}\t1\t{title}\n" for title, _ in self.documents.values() if title).encode()
+        )
+        return lines, places, headlines
+
+    def _entries(
+        self, abbreviations: dict[str, tuple[str, int]], places: Counter[str]
+    ) -> tuple[list[tuple[str, int, str]], list[tuple[str, int, str]]]:
+        """(kind, weight, text) of the places, then of the abbreviations and phrases."""
+        before = [(PLACE, n, place) for place, n in places.items()]
+        after = []
+        for short, (long, n) in abbreviations.items():
+            after += [(ABBREVIATION, n, short), (ABBREVIATION, n, long)]
+        phrases = [(c, n) for c, n in self.compounds.items() if n >= MIN_PHRASE_COUNT]
+        after += [(PHRASE, n, c) for c, n in heapq.nlargest(MAX_PHRASES, phrases, key=lambda item: item[1])]
+        return before, after
 
     def entries(self, abbreviations: dict[str, tuple[str, int]]) -> list[tuple[str, int, str]]:
         """(kind, weight, text) of every candidate; ``abbreviations``: each one as
         written -> (its expansion as written, how many definitions)."""
-        places: Counter[str] = Counter(p for _title, districts in self.documents.values() for p in districts)
-        found = [(PLACE, n, place) for place, n in places.items()]
-        found += [(HEADLINE, 1, title) for title, _districts in self.documents.values() if title]
-        for short, (long, n) in abbreviations.items():
-            found += [(ABBREVIATION, n, short), (ABBREVIATION, n, long)]
-        phrases = [(c, n) for c, n in self.compounds.items() if n >= MIN_PHRASE_COUNT]
-        found += [(PHRASE, n, c) for c, n in heapq.nlargest(MAX_PHRASES, phrases, key=lambda item: item[1])]
-        return found
+        _lines, places, headlines = self._all_documents()
+        before, after = self._entries(abbreviations, places)
+        titles = b"".join(headlines).decode().splitlines()
+        return before + [(HEADLINE, 1, line.split("\t", 2)[2]) for line in titles] + after
 
     def save(self, folder: Path, abbreviations: dict[str, tuple[str, int]]) -> None:
-        with (folder / DOCUMENTS_FILE).open("w", encoding="utf-8") as stream:
-            for doc_id, (title, districts) in self.documents.items():
-                stream.write(f"{doc_id}\t{title}\t{_PLACES_JOIN.join(districts)}\n")
-        with (folder / FILE_NAME).open("w", encoding="utf-8") as stream:
-            for kind, weight, text in self.entries(abbreviations):
-                stream.write(f"{kind}\t{weight}\t{text}\n")
+        lines, places, headlines = self._all_documents()
+        (folder / DOCUMENTS_FILE).write_bytes(lines)
+        before, after = self._entries(abbreviations, places)
+        with (folder / FILE_NAME).open("wb") as stream:
+            stream.write("".join(f"{kind}\t{weight}\t{text}\n" for kind, weight, text in before).encode())
+            stream.writelines(headlines)
+            stream.write("".join(f"{kind}\t{weight}\t{text}\n" for kind, weight, text in after).encode())
 
     @classmethod
-    def load(cls, folder: Path) -> SuggestionCounter:
-        """A generation's documents and phrase counts, to be brought up to date."""
+    def load(cls, folder: Path, held: Collection[str] | None = None) -> SuggestionCounter:
+        """A generation's documents and phrase counts, to be brought up to date; ``held``:
+        the ids of its documents, when the caller knows them (it saves reading them)."""
         counter = cls()
-        documents = folder / DOCUMENTS_FILE
-        if documents.exists():  # one line a document; --update reads it on every run
-            for line in documents.read_text(encoding="utf-8").splitlines():
-                doc_id, title, districts, *_ = *line.split("\t"), "", ""
-                counter.documents[doc_id] = (title, tuple(filter(None, districts.split(_PLACES_JOIN))))
-        phrase = f"{PHRASE}\t"
-        entries = folder / FILE_NAME
-        if entries.exists():
-            for line in entries.read_text(encoding="utf-8").splitlines():
-                if line.startswith(phrase):
-                    _kind, weight, text = line.split("\t", 2)
-                    counter.compounds[text] = int(weight)
+        entries, documents = folder / FILE_NAME, folder / DOCUMENTS_FILE
+        rest, headlines = _split_headlines(entries.read_bytes() if entries.exists() else b"")
+        places: Counter[str] = Counter()
+        phrase, place = f"{PHRASE}\t", f"{PLACE}\t"
+        for line in rest.decode().splitlines():
+            if line.startswith(phrase):
+                _kind, weight, found = line.split("\t", 2)
+                counter.compounds[found] = int(weight)
+            elif line.startswith(place):
+                _kind, weight, found = line.split("\t", 2)
+                places[found] = int(weight)
+        saved = documents.read_bytes() if documents.exists() else b""
+        counter._saved = _Saved(_ended(saved), places, headlines, held)
         return counter
 
 

@@ -100,9 +100,9 @@ class Digests:
         self.known = known or {}
 
     def save(self, folder: Path) -> None:
-        with (folder / self.FILE_NAME).open("w", encoding="utf-8") as stream:
-            for doc_id, value in self.known.items():
-                stream.write(f"{doc_id}\t{value}\n")
+        (folder / self.FILE_NAME).write_text(
+            "".join(f"{doc_id}\t{value}\n" for doc_id, value in self.known.items()), encoding="utf-8"
+        )
 
     @classmethod
     def load(cls, folder: Path) -> Digests:
@@ -348,7 +348,7 @@ def update_index(
             BuildReport(),
             Digests(dict(old.known)),
             AbbreviationMiner.load(previous),
-            suggestions=SuggestionCounter.load(previous),
+            suggestions=SuggestionCounter.load(previous, held=old.known.keys()),
         )
         seen: set[str] = set()
         with index.reader() as reader:
