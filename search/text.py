@@ -86,11 +86,25 @@ def normalize(text: str) -> str:
     return "".join(pieces) + text[done:] if pieces else text
 
 
+def _unidecoded(ranges: list[range]) -> dict[int, str]:
+    """What unidecode makes of each character of ``ranges``."""
+    return {code: unidecode(chr(code)) for span in ranges for code in span}
+
+
+# unidecode works one character at a time, so a text whose characters are all in this
+# table folds by ``str.translate`` to what unidecode gives, a dozen times faster: the
+# Latin letters with their marks (Vietnamese among them), combining marks, punctuation.
+_FOLDS = _unidecoded([range(0x80, 0x250), range(0x300, 0x370), range(0x1E00, 0x1F00), range(0x2000, 0x2070)])
+
+
 @lru_cache(maxsize=262144)
 def fold(word: str) -> str:
     """Strip diacritics: "Đường" -> "Duong". Idempotent; keeps ASCII as is."""
     if word.isascii():
         return word
+    folded = word.translate(_FOLDS)
+    if folded.isascii():  # every character was in the table
+        return folded
     return unidecode(_SURROGATES.sub("\ufffd", word).replace("đ", "d").replace("Đ", "D"))
 
 

@@ -10,6 +10,7 @@ from itertools import pairwise
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from unidecode import unidecode
 
 from search import fields, text
 from search.analysis.analyzers import compound_analyzer, folded_analyzer, syllable_analyzer
@@ -170,3 +171,20 @@ def test_loading_the_segmenter_leaves_no_temporary_file(tmp_path) -> None:
     assert done.returncode == 0, done.stderr
     assert "Liên đoàn" in done.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def _unidecoded_fold(word: str) -> str:
+    """What :func:`fold` gave before its table: unidecode of every non-ASCII word."""
+    if word.isascii():
+        return word
+    return unidecode(re.sub("[\ud800-\udfff]", "\ufffd", word).replace("đ", "d").replace("Đ", "D"))
+
+
+def test_fold_by_table_is_unidecode_for_every_character() -> None:
+    assert [c for c in map(chr, range(0x10000)) if fold.__wrapped__(c) != _unidecoded_fold(c)] == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aĐđ ơÀỹ\u0301\u2013\u201cßÆ中\ud800\ufffd😀-1"), max_size=20))
+def test_fold_by_table_is_unidecode_for_any_text(word: str) -> None:
+    assert fold.__wrapped__(word) == _unidecoded_fold(word)
