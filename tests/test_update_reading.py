@@ -11,7 +11,17 @@ import pytest
 from search.ingest import fingerprints, sources
 from search.ingest.fingerprints import fingerprint
 from search.ingest.sources import read_sources
-from search.lexicon.suggestions import DOCUMENTS_FILE, FILE_NAME, HEADLINE, PLACE, SuggestionCounter
+from search.lexicon.suggestions import (
+    DOCUMENTS_FILE,
+    FILE_NAME,
+    HEADLINE,
+    KEYED,
+    PLACE,
+    SuggestionCounter,
+    keyed,
+    load,
+    read_entries,
+)
 
 
 def _record(number: int, words: int = 40) -> str:
@@ -141,10 +151,56 @@ def test_a_document_line_another_writer_left_is_forgotten_all_the_same(tmp_path:
     with (tmp_path / DOCUMENTS_FILE).open("a", encoding="utf-8") as stream:
         stream.write("e\n" + "d\tTin\tChương Mỹ\x1f\x1fHà Nội\textra\n")
     entries = (tmp_path / FILE_NAME).read_text(encoding="utf-8")
-    entries = entries.replace(f"{PLACE}\t1\tChương Mỹ\n", f"{PLACE}\t2\tChương Mỹ\n")
-    entries = entries.replace(f"{PLACE}\t2\tHà Nội\n", f"{PLACE}\t3\tHà Nội\n")
-    entries = entries.replace(f"{HEADLINE}\t1\tTin khác\n", f"{HEADLINE}\t1\tTin khác\n{HEADLINE}\t1\tTin\n")
+    entries = entries.replace(f"{PLACE}\t1\tChương Mỹ\t", f"{PLACE}\t2\tChương Mỹ\t")
+    entries = entries.replace(f"{PLACE}\t2\tHà Nội\t", f"{PLACE}\t3\tHà Nội\t")
+    entries = entries.replace(
+        f"{HEADLINE}\t1\tTin khác\t", f"{HEADLINE}\t1\tTin\ttin\n{HEADLINE}\t1\tTin khác\t"
+    )
     (tmp_path / FILE_NAME).write_text(entries, encoding="utf-8")
     updated = SuggestionCounter.load(tmp_path)
     updated.forget(["d", "e"])
     assert sorted(_places_and_headlines(updated)) == sorted(_places_and_headlines(_counter(FIRST)))
+
+
+def _without_keys(folder: Path) -> None:
+    """FILE_NAME as builds wrote it before it held keys."""
+    lines = (folder / FILE_NAME).read_text(encoding="utf-8").splitlines()
+    assert lines[0] + "\n" == KEYED
+    (folder / FILE_NAME).write_text(
+        "".join(line.rsplit("\t", 1)[0] + "\n" for line in lines[1:]), encoding="utf-8"
+    )
+
+
+ABBREVIATIONS = {"LĐLĐ": ("Liên đoàn Lao động", 2)}
+
+
+def test_the_keys_a_build_stores_are_those_a_server_would_compute(tmp_path: Path) -> None:
+    counter = _counter([*FIRST, ("d", "Đoàn  THANH niên", ("Ba Vì",))])
+    counter.save(tmp_path, ABBREVIATIONS)
+    stored = read_entries(tmp_path)
+    assert stored == list(keyed(counter.entries(ABBREVIATIONS)))
+    assert ("headline", 1, "Đoàn THANH niên", "doan thanh nien") in stored
+    (tmp_path / "old").mkdir()
+    counter.save(tmp_path / "old", ABBREVIATIONS)
+    _without_keys(tmp_path / "old")
+    assert read_entries(tmp_path / "old") == stored
+    typed = ["c", "ch", "chuong", "doan t", "ld", "lien doan", "tin"]
+    assert [load(tmp_path / "old").complete(t, 5) for t in typed] == [
+        load(tmp_path).complete(t, 5) for t in typed
+    ]
+
+
+def test_an_update_of_a_generation_without_keys_writes_them(tmp_path: Path) -> None:
+    for name in ("keyed", "old"):
+        (tmp_path / name).mkdir()
+        _counter(FIRST).save(tmp_path / name, ABBREVIATIONS)
+    _without_keys(tmp_path / "old")
+    for name in ("keyed", "old"):
+        updated = SuggestionCounter.load(tmp_path / name)
+        updated.add("d", "Tin Ba Vì", ("Ba Vì",), [])
+        updated.forget(["b"])
+        (tmp_path / name / "next").mkdir()
+        updated.save(tmp_path / name / "next", ABBREVIATIONS)
+    written = [(tmp_path / name / "next" / FILE_NAME).read_bytes() for name in ("keyed", "old")]
+    assert written[0] == written[1]
+    assert written[0].startswith(KEYED.encode()) and "Tin Ba Vì\ttin ba vi\n".encode() in written[0]

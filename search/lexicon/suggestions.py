@@ -14,11 +14,12 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from html import escape
-from operator import methodcaller
+from operator import attrgetter, methodcaller
 from pathlib import Path
+from typing import NamedTuple
 
 from search.analysis.analyzers import COMPOUND_JOINER
 from search.text import fold, has_diacritics, normalize
@@ -30,7 +31,12 @@ SCANNED = 3_000  # candidates looked at for one prefix, at most (short prefixes:
 SHORT_PREFIX = 2  # folded characters; the best candidates of these prefixes are precomputed
 SHORT_KEPT = 50  # ... this many of them
 PRUNE_AT = 2_000_000  # distinct written compounds counted before the once-seen are dropped
-FILE_NAME = "suggestions.tsv"  # kind, weight, text
+FILE_NAME = "suggestions.tsv"  # kind, weight, text, key (the key: see KEYED)
+# The first line of FILE_NAME when it holds each entry's key (what a server compares
+# typed text with), computed once at index time: folding 277,000 texts at 185k articles
+# took each server process 3 s at every start and swap. A file without it (written
+# before) has three fields a line, and its keys are computed as it is read.
+KEYED = "#\tkind\tweight\ttext\tkey\n"
 # Which writing of the same words shows: a place's or an abbreviation's own casing
 # ("Chương Mỹ", "Liên đoàn Lao động") over how a sentence happened to write them.
 _PRIORITY = {PLACE: 2, ABBREVIATION: 2, PHRASE: 1, HEADLINE: 0}
@@ -54,39 +60,49 @@ class Suggestion:
         return {"text": self.text, "html": self.html, "kind": self.kind}
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):  # a tuple: 277,000 of them are made whenever a generation loads
     key: str
     text: str
     kind: str
     weight: int
 
 
+Keyed = tuple[str, int, str, str]  # kind, weight, text, key
+_BY_KEY, _BY_WEIGHT = attrgetter("key"), attrgetter("weight")
+_AFTER_EVERY_CHARACTER = chr(0x10FFFF)  # a prefix followed by it sorts after all keys that start with it
+
+
+def keyed(entries: Iterable[tuple[str, int, str]]) -> Iterator[Keyed]:
+    """Each (kind, weight, text) with its key."""
+    for kind, weight, text in entries:
+        yield kind, weight, text, _key(text)
+
+
 class Suggestions:
     """The candidates of one index generation, sorted for prefix lookups."""
 
-    def __init__(self, entries: Iterable[tuple[str, int, str]]) -> None:
+    def __init__(self, entries: Iterable[Keyed]) -> None:
         best: dict[tuple[str, str], _Entry] = {}  # one entry per wording
-        for kind, weight, text in entries:
-            key = _key(text)
+        for kind, weight, text, key in entries:
             if not key:
                 continue
             entry = _Entry(key, text, kind, weight)
-            found = best.get((key, text.lower()))
+            wording = key, text.lower()
+            found = best.get(wording)
             if found is not None:  # a place's or abbreviation's writing wins, then the most used
                 better = max(found, entry, key=lambda e: (_PRIORITY[e.kind], e.weight))
                 entry = _Entry(key, better.text, better.kind, max(found.weight, weight))
-            best[key, text.lower()] = entry
-        self._entries = sorted(best.values(), key=lambda e: e.key)
+            best[wording] = entry
+        self._entries = sorted(best.values(), key=_BY_KEY)
         self._keys = [entry.key for entry in self._entries]
+        # The best entries of each short prefix: a prefix's entries are a run of the
+        # sorted ones (a key shorter than the prefix is not among them).
         self._short: dict[str, list[_Entry]] = {}
-        for entry in self._entries:
-            for n in range(1, SHORT_PREFIX + 1):
-                if len(entry.key) >= n:
-                    self._short.setdefault(entry.key[:n], []).append(entry)
-        self._short = {
-            p: heapq.nlargest(SHORT_KEPT, found, key=lambda e: e.weight) for p, found in self._short.items()
-        }
+        for n in range(1, SHORT_PREFIX + 1):
+            for prefix in sorted({key[:n] for key in self._keys if len(key) >= n}):
+                start = bisect.bisect_left(self._keys, prefix)
+                end = bisect.bisect_left(self._keys, prefix + _AFTER_EVERY_CHARACTER, start)
+                self._short[prefix] = heapq.nlargest(SHORT_KEPT, self._entries[start:end], key=_BY_WEIGHT)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -144,7 +160,25 @@ def _read_document_line(line: str) -> tuple[str, str, tuple[str, ...]]:
 
 
 def _headline_line(title: str) -> bytes:
-    return _HEADLINE_LINE + title.encode() + b"\n"
+    return f"{HEADLINE}\t1\t{title}\t{_key(title)}\n".encode()
+
+
+def _title(line: str) -> str:
+    """The headline of a headline line of FILE_NAME (a headline holds no tab)."""
+    return line.rstrip("\n").split("\t")[2]
+
+
+def _entry_line(kind: str, weight: int, text: str, key: str) -> str:
+    return f"{kind}\t{weight}\t{text}\t{key}\n"
+
+
+def _parsed_entry(line: str, has_key: bool) -> Keyed:
+    """A line of FILE_NAME (with its key when the file has them, else computed)."""
+    kind, weight, text = line.split("\t", 2)
+    if has_key:
+        text, key = text.rsplit("\t", 1)  # a key holds no tab
+        return kind, int(weight), text, key
+    return kind, int(weight), text, _key(text)
 
 
 def _lines(data: bytes) -> list[bytes]:
@@ -229,6 +263,7 @@ class SuggestionCounter:
         self.compounds: Counter[str] = Counter()
         self._saved: _Saved | None = None  # an earlier build's documents (--update)
         self._forgotten: set[str] = set()
+        self._keys: dict[str, str] = {}  # text -> key, as an earlier build wrote them
 
     def add(self, doc_id: str, title: str, districts: tuple[str, ...], compounds: Iterable[str]) -> None:
         self.documents[doc_id] = (" ".join(title.split()), districts)
@@ -257,9 +292,7 @@ class SuggestionCounter:
             _document_line(doc_id, title, districts) for doc_id, (title, districts) in added
         ).encode()
         places.update(p for _title, districts in self.documents.values() for p in districts)
-        headlines.append(
-            "".join(f"{HEADLINE}\t1\t{title}\n" for title, _ in self.documents.values() if title).encode()
-        )
+        headlines += [_headline_line(title) for title, _ in self.documents.values() if title]
         return lines, places, headlines
 
     def _entries(
@@ -280,16 +313,26 @@ class SuggestionCounter:
         _lines, places, headlines = self._all_documents()
         before, after = self._entries(abbreviations, places)
         titles = b"".join(headlines).decode().splitlines()
-        return before + [(HEADLINE, 1, line.split("\t", 2)[2]) for line in titles] + after
+        return before + [(HEADLINE, 1, _title(line)) for line in titles] + after
 
     def save(self, folder: Path, abbreviations: dict[str, tuple[str, int]]) -> None:
         lines, places, headlines = self._all_documents()
         (folder / DOCUMENTS_FILE).write_bytes(lines)
         before, after = self._entries(abbreviations, places)
         with (folder / FILE_NAME).open("wb") as stream:
-            stream.write("".join(f"{kind}\t{weight}\t{text}\n" for kind, weight, text in before).encode())
+            stream.write(KEYED.encode())
+            stream.write(self._lines_of(before).encode())
             stream.writelines(headlines)
-            stream.write("".join(f"{kind}\t{weight}\t{text}\n" for kind, weight, text in after).encode())
+            stream.write(self._lines_of(after).encode())
+
+    def _lines_of(self, entries: list[tuple[str, int, str]]) -> str:
+        """The entries' lines of FILE_NAME, with their keys (those an earlier build wrote
+        are not computed again)."""
+        keys = self._keys
+        return "".join(
+            _entry_line(kind, weight, text, keys[text] if text in keys else _key(text))
+            for kind, weight, text in entries
+        )
 
     @classmethod
     def load(cls, folder: Path, held: Collection[str] | None = None) -> SuggestionCounter:
@@ -297,30 +340,32 @@ class SuggestionCounter:
         the ids of its documents, when the caller knows them (it saves reading them)."""
         counter = cls()
         entries, documents = folder / FILE_NAME, folder / DOCUMENTS_FILE
-        rest, headlines = _split_headlines(entries.read_bytes() if entries.exists() else b"")
+        data = entries.read_bytes() if entries.exists() else b""
+        has_keys = data.startswith(KEYED.encode())
+        rest, headlines = _split_headlines(data[len(KEYED) :] if has_keys else data)
+        if not has_keys and headlines:  # written before keys were: they are added once
+            headlines = b"".join(_headline_line(_title(line.decode())) for line in _lines(headlines))
         places: Counter[str] = Counter()
-        phrase, place = f"{PHRASE}\t", f"{PLACE}\t"
         for line in rest.decode().splitlines():
-            if line.startswith(phrase):
-                _kind, weight, found = line.split("\t", 2)
-                counter.compounds[found] = int(weight)
-            elif line.startswith(place):
-                _kind, weight, found = line.split("\t", 2)
-                places[found] = int(weight)
+            kind, weight, text, key = _parsed_entry(line, has_keys)
+            counter._keys[text] = key
+            if kind == PHRASE:
+                counter.compounds[text] = weight
+            elif kind == PLACE:
+                places[text] = weight
         saved = documents.read_bytes() if documents.exists() else b""
         counter._saved = _Saved(_ended(saved), places, headlines, held)
         return counter
 
 
-def read_entries(folder: Path) -> list[tuple[str, int, str]]:
+def read_entries(folder: Path) -> list[Keyed]:
+    """The entries of a generation's FILE_NAME, with their keys."""
     path = folder / FILE_NAME
     if not path.exists():
         return []
-    found = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        kind, weight, text = line.split("\t", 2)
-        found.append((kind, int(weight), text))
-    return found
+    text = path.read_text(encoding="utf-8")
+    has_keys = text.startswith(KEYED)
+    return [_parsed_entry(line, has_keys) for line in text[len(KEYED) if has_keys else 0 :].splitlines()]
 
 
 def load(folder: Path) -> Suggestions:

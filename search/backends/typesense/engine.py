@@ -43,7 +43,7 @@ from search.cache import RecentResults
 from search.errors import NoIndex
 from search.lexicon.abbreviations import Abbreviations
 from search.lexicon.accents import AccentVocabulary
-from search.lexicon.suggestions import Suggestion, Suggestions
+from search.lexicon.suggestions import Suggestion, Suggestions, keyed
 from search.query import planner, ranking
 from search.query.fillers import HAND_FILLERS, FillerWords
 from search.results import (
@@ -272,7 +272,7 @@ class TypesenseEngine:
             meta,
             Abbreviations(meta["abbreviations"]),
             AccentVocabulary(meta["accents"]),
-            Suggestions(tuple(entry) for entry in meta.get("suggestions", [])),
+            Suggestions(keyed(tuple(entry) for entry in meta.get("suggestions", []))),
             meta.get("frequent"),
             FillerWords.of(HAND_FILLERS.accented, learned=meta.get("fillers", [])),
             revision,
