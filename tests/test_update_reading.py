@@ -108,12 +108,17 @@ FIRST = [
 ]
 
 
+def _saved_and_loaded(folder: Path, held: list[str] | None) -> SuggestionCounter:
+    """FIRST's state, saved and read back by an update (told the ids it holds, or not)."""
+    _counter(FIRST).save(folder, {})
+    return SuggestionCounter.load(folder, held)
+
+
 @pytest.mark.parametrize("held", [None, ["a", "b", "c"]])
 def test_an_update_that_only_adds_writes_what_a_rebuild_writes(
     tmp_path: Path, held: list[str] | None
 ) -> None:
-    _counter(FIRST).save(tmp_path, {})
-    updated = SuggestionCounter.load(tmp_path, held)
+    updated = _saved_and_loaded(tmp_path, held)
     updated.add("d", "Tin Ba Vì", ("Ba Vì", "Hà Nội"), ["Liên_đoàn"] * 3)
     rebuilt = _counter([*FIRST, ("d", "Tin Ba Vì", ("Ba Vì", "Hà Nội"))])
     (tmp_path / "u").mkdir()
@@ -129,8 +134,7 @@ def test_an_update_that_only_adds_writes_what_a_rebuild_writes(
 def test_an_update_forgets_what_replaced_and_deleted_documents_said(
     tmp_path: Path, held: list[str] | None
 ) -> None:
-    _counter(FIRST).save(tmp_path, {})
-    updated = SuggestionCounter.load(tmp_path, held)
+    updated = _saved_and_loaded(tmp_path, held)
     updated.add("b", "Tin Sóc Sơn mới", ("Sóc Sơn",), [])  # changed: no longer in Hà Nội
     updated.forget(["c"])
     (tmp_path / "u").mkdir()
