@@ -167,11 +167,12 @@ def test_a_document_line_another_writer_left_is_forgotten_all_the_same(tmp_path:
 
 
 def _without_keys(folder: Path) -> None:
-    """FILE_NAME as builds wrote it before it held keys."""
+    """FILE_NAME as builds wrote it before it held keys (and a blank line at the end, as
+    an editor might leave)."""
     lines = (folder / FILE_NAME).read_text(encoding="utf-8").splitlines()
     assert lines[0] + "\n" == KEYED
     (folder / FILE_NAME).write_text(
-        "".join(line.rsplit("\t", 1)[0] + "\n" for line in lines[1:]), encoding="utf-8"
+        "".join(line.rsplit("\t", 1)[0] + "\n" for line in lines[1:]) + "\n", encoding="utf-8"
     )
 
 

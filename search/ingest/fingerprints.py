@@ -15,7 +15,9 @@ import signal
 from collections.abc import Container, Iterable, Iterator
 from typing import BinaryIO
 
-MAX_ARTICLE_BYTES = 2 * 2**20  # a multi-megabyte "article" is a dump or a mistake
+# An article is a few kB; a multi-megabyte "article" is a dump or a mistake, and
+# segmenting it would stall the rebuild for minutes.
+MAX_ARTICLE_BYTES = 2 * 2**20
 BLANK = ""  # the "fingerprint" of a blank line
 IN_WORKERS_FROM = 64 * 2**20  # bytes: a smaller file is hashed as it is read
 CHUNK_BYTES = 8 * 2**20  # a worker's task

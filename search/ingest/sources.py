@@ -72,8 +72,6 @@ class KnownInput:
 
 
 Known = KnownInput | None
-# An article is a few kB (MAX_ARTICLE_BYTES); a multi-megabyte "article" is a dump or a
-# mistake, and segmenting it would stall the rebuild for minutes.
 
 
 @dataclass

@@ -346,7 +346,7 @@ class SuggestionCounter:
         if not has_keys and headlines:  # written before keys were: they are added once
             headlines = b"".join(_headline_line(_title(line.decode())) for line in _lines(headlines))
         places: Counter[str] = Counter()
-        for line in rest.decode().splitlines():
+        for line in filter(None, rest.decode().splitlines()):
             kind, weight, text, key = _parsed_entry(line, has_keys)
             counter._keys[text] = key
             if kind == PHRASE:
@@ -365,7 +365,8 @@ def read_entries(folder: Path) -> list[Keyed]:
         return []
     text = path.read_text(encoding="utf-8")
     has_keys = text.startswith(KEYED)
-    return [_parsed_entry(line, has_keys) for line in text[len(KEYED) if has_keys else 0 :].splitlines()]
+    lines = text[len(KEYED) if has_keys else 0 :].splitlines()
+    return [_parsed_entry(line, has_keys) for line in lines if line]
 
 
 def load(folder: Path) -> Suggestions:
