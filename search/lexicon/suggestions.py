@@ -160,7 +160,7 @@ def _read_document_line(line: str) -> tuple[str, str, tuple[str, ...]]:
 
 
 def _headline_line(title: str) -> bytes:
-    return f"{HEADLINE}\t1\t{title}\t{_key(title)}\n".encode()
+    return _entry_line(HEADLINE, 1, title, _key(title)).encode()
 
 
 def _title(line: str) -> str:
@@ -241,8 +241,11 @@ def _split_headlines(data: bytes) -> tuple[bytes, bytes]:
     """FILE_NAME's bytes without its headline lines, and those lines. :meth:`SuggestionCounter.save`
     writes them in one run, which is cut out whole; otherwise they are picked line by line."""
     marker = b"\n" + _HEADLINE_LINE
-    first = 0 if data.startswith(_HEADLINE_LINE) else data.find(marker) + 1
-    if first == 0 and not data.startswith(_HEADLINE_LINE):
+    if data.startswith(_HEADLINE_LINE):
+        first = 0
+    elif (found := data.find(marker)) >= 0:
+        first = found + 1
+    else:
         return data, b""
     last = max(first, data.rfind(marker) + 1)
     end = data.find(b"\n", last) + 1 or len(data)
