@@ -4,17 +4,21 @@ A rebuild forks helpers (the segmenting pool's workers). If the rebuild is
 killed (``kill -9``, the out-of-memory killer), orphaned helpers would live on, idle,
 holding memory and the inherited rebuild lock, so that every later rebuild is refused.
 Inside :func:`tied_to_this_process`, every child forked asks Linux to kill it when its
-parent dies (``PR_SET_PDEATHSIG``).
+parent dies (``PR_SET_PDEATHSIG``). The pools of workers are made by :func:`worker_pool`,
+which also sees that a worker ends at its pool's SIGTERM however early it comes.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
+import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from multiprocessing.pool import Pool
 
 _PR_SET_PDEATHSIG = 1
 _state = {"active": False, "parent": 0, "hooked": False}
@@ -44,3 +48,28 @@ def tied_to_this_process() -> Iterator[None]:
         yield
     finally:
         _state["active"] = False
+
+
+def _worker_started(then: Callable[[], object] | None) -> None:
+    """A worker takes SIGTERM's default action back, then lets SIGTERM in (one that came
+    while it was held ends the worker now), then runs ``then``."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+    if then is not None:
+        then()
+
+
+def worker_pool(processes: int, initializer: Callable[[], object] | None = None) -> Pool:
+    """A pool of forked workers that end at the SIGTERM the pool sends them when it stops.
+
+    A worker is forked with the rebuild's SIGTERM handler (which raises KeyboardInterrupt)
+    and gives SIGTERM its default action as it starts. A SIGTERM that came in between was
+    lost (Python drops a signal whose handler changed before it ran), and a pool stopped
+    that soon waited forever for the worker. So SIGTERM is held back while the workers
+    are forked, until each has its default action."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        context = multiprocessing.get_context("fork")
+        return context.Pool(processes, initializer=functools.partial(_worker_started, initializer))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)

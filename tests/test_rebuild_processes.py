@@ -17,6 +17,7 @@ import pytest
 from search.backends.local.engine import LocalEngine
 from search.backends.local.indexer import build_index
 from search.backends.local.storage import current_generation
+from search.children import worker_pool
 from search.ingest.sources import read_sources
 from search.results import SearchRequest
 
@@ -134,3 +135,54 @@ def test_a_killed_rebuild_leaves_the_old_index_serving(tmp_path: Path, big_expor
     report = build_index([SEEDS], index_dir, workers=1)
     assert report.indexed == 5
     assert not list((index_dir / "generations").glob("*.building"))
+
+
+_SIGTERM_AT_FORK: dict[str, Path | None] = {"pids": None}
+
+
+def _sigterm_myself() -> None:
+    """In a child forked while the test is on: note the pid, then SIGTERM itself."""
+    pids = _SIGTERM_AT_FORK["pids"]
+    if pids is not None:
+        with pids.open("a") as stream:
+            stream.write(f"{os.getpid()}\n")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_a_sigterm_that_reaches_a_worker_before_it_has_started_ends_it(tmp_path: Path) -> None:
+    """A pool stopped as soon as it starts sends SIGTERM to workers that may not have
+    taken SIGTERM's default action back yet. Such a worker used to run the rebuild's
+    handler (KeyboardInterrupt, lost there) and live on, and the pool waited for it
+    forever (a CLI update of a few articles hung so). Here each worker sends itself
+    SIGTERM as it is forked: it must end (the pool reaps it and forks another)."""
+
+    def interrupt(_signum: int, _frame: object) -> None:  # the rebuild's (cli._stopped_by_sigterm)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    os.register_at_fork(after_in_child=_sigterm_myself)
+    _SIGTERM_AT_FORK["pids"] = tmp_path / "pids"
+    try:
+        pool = worker_pool(2)
+    finally:
+        _SIGTERM_AT_FORK["pids"] = None
+        signal.signal(signal.SIGTERM, previous)
+    try:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            pids = [int(line) for line in (tmp_path / "pids").read_text().split()]
+            if len(pids) >= 2 and all(map(_gone, pids)):
+                break
+            time.sleep(0.05)
+        assert len(pids) >= 2 and [pid for pid in pids if not _gone(pid)] == []  # (a replacement may
+        # have been forked, and have ended, before the test was off)
+    finally:
+        pool.terminate()

@@ -8,9 +8,7 @@ the Whoosh writer; at most two batches are in flight, so memory stays flat on an
 from __future__ import annotations
 
 import functools
-import multiprocessing
 import os
-import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -19,6 +17,7 @@ from typing import Any, TypeVar
 
 from search.analysis import segment
 from search.analysis.analyzers import COMPOUND_JOINER
+from search.children import worker_pool
 from search.ingest.article import Article, Problem
 from search.ingest.sources import Unparsed
 from search.text import normalize
@@ -51,14 +50,6 @@ def _prepared(analyse: Callable[[Article], Any], item: Item) -> tuple[Article | 
     return item, analyse(item) if isinstance(item, Article) else None
 
 
-def _worker_started() -> None:
-    """A worker ends quietly at the SIGTERM its pool sends it when the rebuild stops (it
-    was forked with the rebuild's own handler, which raises KeyboardInterrupt), and
-    loads what parsing records needs before the first one comes."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    Unparsed.prepare()
-
-
 def segmented(
     items: Iterable[Item],
     workers: int = 0,
@@ -73,9 +64,9 @@ def segmented(
         yield from map(prepare, items)
         return
     segment.load_model()  # once, before forking: the workers share it
-    context = multiprocessing.get_context("fork")
     iterator = iter(items)
-    with context.Pool(workers, initializer=_worker_started) as pool:
+    # Each worker loads what parsing records needs before the first one comes.
+    with worker_pool(workers, initializer=Unparsed.prepare) as pool:
         in_flight: deque[AsyncResult[list[tuple[Article | Problem, Result]]]] = deque()
         while batch := list(islice(iterator, BATCH)):
             in_flight.append(pool.map_async(prepare, batch, chunksize=16))

@@ -9,11 +9,11 @@ not know.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
-import signal
 from collections.abc import Container, Iterable, Iterator
 from typing import BinaryIO
+
+from search.children import worker_pool
 
 # An article is a few kB; a multi-megabyte "article" is a dump or a mistake, and
 # segmenting it would stall the rebuild for minutes.
@@ -81,12 +81,6 @@ def _chunk_fingerprints(task: tuple[str, int, int]) -> list[tuple[int, str | Non
     return found
 
 
-def _worker_started() -> None:
-    """A worker ends quietly at the SIGTERM its pool sends it (it was forked with the
-    indexer's own handler)."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 def fingerprinted_in_workers(
     path: str, file: BinaryIO, known: Container[str], workers: int = 0
 ) -> Iterator[Fingerprinted]:
@@ -98,9 +92,8 @@ def fingerprinted_in_workers(
     chunks = _chunks(file, size)
     file.seek(0)
     tasks = [(path, start, end) for start, end in chunks]
-    context = multiprocessing.get_context("fork")
     number = 0
-    with context.Pool(workers or os.cpu_count() or 1, initializer=_worker_started) as pool:
+    with worker_pool(workers or os.cpu_count() or 1) as pool:
         for (start, end), lines in zip(chunks, pool.imap(_chunk_fingerprints, tasks), strict=True):
             file.seek(end)  # (this range is read)
             at = start
