@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -60,6 +61,31 @@ def test_written_postings_read_back_through_partition_files(
     assert store.lengths(fields.BODY).tolist() == [0] * 7 + [4, 2, 5]
     assert store.lengths(fields.PAIRS)[7] == 3  # four syllables of text: three pairs (none with "tin")
     assert len(VIEWS) == 6
+
+
+def test_partitions_sorted_at_once_are_written_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The partitions are sorted by several threads; the early ones are made the slowest
+    here, so that later ones finish first: the segment must still hold them in order."""
+    sort_partition = PostingWriter._sorted_partition
+
+    def slow_early(writer: PostingWriter, p: int) -> object:
+        time.sleep(0.02 if p < 8 else 0)
+        return sort_partition(writer, p)
+
+    monkeypatch.setattr(PostingWriter, "_sorted_partition", slow_early)
+    words = [f"tu{i}" for i in range(300)]  # enough terms for every partition
+    writer = PostingWriter(tmp_path, first_doc=0)
+    for doc in range(6):
+        text = " ".join(word for i, word in enumerate(words) if i % 6 != doc)
+        writer.add(document_terms(Analysed(_article(str(doc), "Tin", text), [])))
+    writer.finish()
+    store = PostingStore(tmp_path, size=6)
+    for i, word in enumerate(words):
+        assert store.read(fields.BODY, word)[0].tolist() == [d for d in range(6) if i % 6 != d]
+    keys = np.load(tmp_path / "postings-0001.keys.npy")
+    assert (keys[1:] >= keys[:-1]).all()
 
 
 def test_an_empty_segment_reads_as_no_postings(tmp_path: Path) -> None:

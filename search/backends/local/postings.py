@@ -39,10 +39,12 @@ import json
 import os
 import shutil
 import weakref
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -195,11 +197,37 @@ def next_segment_name(folder: Path) -> str:
     return f"{PREFIX}{number:04d}"
 
 
+Result = TypeVar("Result")
+SORTING_THREADS = 2  # partitions sorted at once when a segment is finished (one a core)
+
+
+class _SortedPartition(NamedTuple):
+    docs: np.ndarray
+    tfs: np.ndarray
+    keys: np.ndarray  # each term's key ...
+    checks: np.ndarray  # ... and check ...
+    first: np.ndarray  # ... and its first posting in the partition
+    collisions: int
+
+
+def _in_order(pool: Executor, function: Callable[[int], Result], items: Iterable[int]) -> Iterator[Result]:
+    """``function`` of each item, run on ``pool`` a few ahead of the one yielded (not
+    all at once: each result may be large), in the order of ``items``."""
+    pending: deque[Future[Result]] = deque()
+    for item in items:
+        pending.append(pool.submit(function, item))
+        if len(pending) > SORTING_THREADS:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
 class PostingWriter:
     """Collects documents' postings in document order and writes one store segment.
 
     Memory stays bounded: postings go to partition files every few million, and the
-    partitions are sorted one at a time when the segment is finished."""
+    partitions are sorted a few at a time (:data:`SORTING_THREADS`) when the segment is
+    finished."""
 
     def __init__(self, folder: Path, first_doc: int) -> None:
         self.folder = folder
@@ -280,10 +308,11 @@ class PostingWriter:
         self._buffer = ([], [], [], [])
         self._buffered = 0
 
-    def _sorted_partition(self, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-        """Partition ``p`` by term: the order that sorts its postings (by key, then check,
-        documents ascending within a term), and each term's key, check and first
-        posting; None when it is empty. Terms that share a key count as collisions."""
+    def _sorted_partition(self, p: int) -> _SortedPartition | None:
+        """Partition ``p`` by term (by key, then check, documents ascending within a
+        term): its documents and frequencies in that order, and each term's key, check
+        and first posting; None when it is empty. Terms that share a key count as
+        collisions. Runs in a sorting thread: numpy lets go of the interpreter lock."""
         keys = np.fromfile(self._work / f"{p}.k", dtype=KEY)
         if not len(keys):
             return None
@@ -297,11 +326,18 @@ class PostingWriter:
             same_key = sorted_keys[1:] == sorted_keys[:-1]
         first = np.flatnonzero(np.r_[True, ~same_key | (sorted_checks[1:] != sorted_checks[:-1])])
         named = sorted_keys[first]
-        self.collisions += int(np.count_nonzero(named[1:] == named[:-1]))
-        return order, named, sorted_checks[first], first
+        return _SortedPartition(
+            docs=np.fromfile(self._work / f"{p}.d", dtype=_DOC)[order],
+            tfs=np.fromfile(self._work / f"{p}.t", dtype=_TF)[order],
+            keys=named,
+            checks=sorted_checks[first],
+            first=first,
+            collisions=int(np.count_nonzero(named[1:] == named[:-1])),
+        )
 
     def finish(self) -> str:
-        """Sort the partitions into the segment's files; returns the segment's name."""
+        """Sort the partitions into the segment's files (:data:`SORTING_THREADS` at a
+        time, written in order); returns the segment's name."""
         self._flush()
         for files in self._files:
             for stream in files:
@@ -311,18 +347,21 @@ class PostingWriter:
         term_checks: list[np.ndarray] = []
         starts: list[np.ndarray] = []
         written = 0
-        with open(f"{base}.docs", "wb") as docs_out, open(f"{base}.tfs", "wb") as tfs_out:
-            for p in range(len(self._files)):
-                found = self._sorted_partition(p)
+        with (
+            ThreadPoolExecutor(SORTING_THREADS, thread_name_prefix="partitions") as sorting,
+            open(f"{base}.docs", "wb") as docs_out,
+            open(f"{base}.tfs", "wb") as tfs_out,
+        ):
+            for found in _in_order(sorting, self._sorted_partition, range(len(self._files))):
                 if found is None:
                     continue
-                order, keys, checks, first = found
-                np.fromfile(self._work / f"{p}.d", dtype=_DOC)[order].tofile(docs_out)
-                np.fromfile(self._work / f"{p}.t", dtype=_TF)[order].tofile(tfs_out)
-                segment_keys.append(keys)
-                term_checks.append(checks)
-                starts.append(first.astype(np.int64) + written)
-                written += len(order)
+                found.docs.tofile(docs_out)
+                found.tfs.tofile(tfs_out)
+                segment_keys.append(found.keys)
+                term_checks.append(found.checks)
+                starts.append(found.first.astype(np.int64) + written)
+                written += len(found.docs)
+                self.collisions += found.collisions
         np.save(f"{base}.keys.npy", np.concatenate(segment_keys) if segment_keys else np.zeros(0, KEY))
         np.save(f"{base}.checks.npy", np.concatenate(term_checks) if term_checks else np.zeros(0, CHECK))
         np.save(f"{base}.starts.npy", np.concatenate([*starts, np.array([written], dtype=np.int64)]))
