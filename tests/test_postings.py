@@ -88,6 +88,25 @@ def test_partitions_sorted_at_once_are_written_in_order(
     assert (keys[1:] >= keys[:-1]).all()
 
 
+def test_a_flush_that_fails_in_its_thread_fails_the_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Partition files are written by a flushing thread; what it raises (a full disk)
+    comes out of the writer, not lost in the thread."""
+
+    def full_disk(writer: PostingWriter, buffer: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(postings, "_FLUSH_AT", 3)
+    monkeypatch.setattr(PostingWriter, "_write_partitions", full_disk)
+    writer = PostingWriter(tmp_path, first_doc=0)
+    writer.add(document_terms(Analysed(_article("0", "Tin", "Công đoàn công đoàn"), [])))
+    with pytest.raises(OSError, match="No space"):
+        writer.finish()
+    writer.cancel()
+    assert not (tmp_path / "postings-0001.partitions").exists()
+
+
 def test_an_empty_segment_reads_as_no_postings(tmp_path: Path) -> None:
     PostingWriter(tmp_path, first_doc=0).finish()
     store = PostingStore(tmp_path, size=0)

@@ -42,6 +42,7 @@ import weakref
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, TypeVar
@@ -240,6 +241,8 @@ class PostingWriter:
         self._files: list[tuple[BinaryIO, ...]] = []
         self._buffer: tuple[list[np.ndarray], ...] = ([], [], [], [])
         self._buffered = 0
+        self._flusher = ThreadPoolExecutor(1, thread_name_prefix="postings-flush")
+        self._flushing: Future[None] | None = None
         self._lengths: list[tuple[int, ...]] = []
         self._sequences = open(folder / f"{self.name}.sequences", "wb")  # noqa: SIM115
         self._sequence_lengths: list[int] = []
@@ -291,9 +294,26 @@ class PostingWriter:
         return self._files
 
     def _flush(self) -> None:
+        """Hand the buffered postings to the flushing thread, which spreads them to the
+        partition files while documents keep coming (the main process stopped for it,
+        and the segmenting workers with it: their results waited); one flush at a time,
+        in order."""
+        buffer = self._buffer
+        self._buffer = ([], [], [], [])
+        self._buffered = 0
+        self._flushed()
+        self._flushing = self._flusher.submit(self._write_partitions, buffer)
+
+    def _flushed(self) -> None:
+        """Wait for the flush under way, if any (raising what it raised)."""
+        flushing, self._flushing = self._flushing, None
+        if flushing is not None:
+            flushing.result()
+
+    def _write_partitions(self, buffer: tuple[list[np.ndarray], ...]) -> None:
         keys, checks, docs, tfs = (
             np.concatenate(parts) if parts else np.zeros(0, dtype)
-            for parts, dtype in zip(self._buffer, _PART_TYPES, strict=True)
+            for parts, dtype in zip(buffer, _PART_TYPES, strict=True)
         )
         if len(keys):
             # Sorting one byte a posting is a radix sort: linear, and stable.
@@ -305,8 +325,6 @@ class PostingWriter:
                 ordered = values[order]
                 for p, streams in enumerate(files):
                     streams[column].write(ordered[bounds[p] : bounds[p + 1]].data)
-        self._buffer = ([], [], [], [])
-        self._buffered = 0
 
     def _sorted_partition(self, p: int) -> _SortedPartition | None:
         """Partition ``p`` by term (by key, then check, documents ascending within a
@@ -339,6 +357,8 @@ class PostingWriter:
         """Sort the partitions into the segment's files (:data:`SORTING_THREADS` at a
         time, written in order); returns the segment's name."""
         self._flush()
+        self._flushed()
+        self._flusher.shutdown()
         for files in self._files:
             for stream in files:
                 stream.close()
@@ -382,6 +402,9 @@ class PostingWriter:
         return self.name
 
     def cancel(self) -> None:
+        with suppress(Exception):  # what a flush raised is not this call's news: cancelling anyway
+            self._flushed()
+        self._flusher.shutdown()
         for files in self._files:
             for stream in files:
                 stream.close()
