@@ -137,6 +137,56 @@ def test_a_killed_rebuild_leaves_the_old_index_serving(tmp_path: Path, big_expor
     assert not list((index_dir / "generations").glob("*.building"))
 
 
+@pytest.mark.parametrize("stop", ["Ctrl-C", "SIGTERM"])
+def test_a_stopped_rebuild_ends_cleanly_and_leaves_the_old_index_serving(
+    tmp_path: Path, big_export: Path, stop: str
+) -> None:
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) or SIGTERM (to
+    the rebuild) mid-build: exit 130 with one line, no worker's traceback, nothing
+    half-built left, the old index unchanged."""
+    index_dir = tmp_path / "index"
+    build_index([SEEDS], index_dir, workers=1)
+    before = current_generation(index_dir)
+    rebuild = _rebuild(big_export, index_dir)
+    try:
+        _wait_for_building(index_dir)
+        helpers = os.cpu_count() or 1 if (os.cpu_count() or 1) > 1 else 0
+        assert _wait_for_group(rebuild.pid, 1 + helpers), "the rebuild never started its helpers"
+        if stop == "Ctrl-C":
+            os.killpg(rebuild.pid, signal.SIGINT)
+        else:
+            rebuild.send_signal(signal.SIGTERM)
+        output = rebuild.communicate(timeout=60)[0]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(rebuild.pid, signal.SIGKILL)
+        rebuild.communicate(timeout=60)
+    assert rebuild.returncode == 130, output
+    assert output.strip() == (
+        "Stopped: the half-built index was removed; the previous index, if any, is unchanged."
+    )
+    assert _group_gone(rebuild.pid), "worker processes outlived the stopped rebuild"
+    assert current_generation(index_dir) == before
+    assert not list((index_dir / "generations").glob("*.building"))
+
+
+def _large_result(number: int) -> bytes:
+    time.sleep(0.02)
+    return bytes([number]) * 300_000  # more than a pipe holds: written in several parts
+
+
+def test_a_pool_left_by_an_exception_lets_its_workers_finish_what_they_were_given() -> None:
+    """Stopping a pool whose results are on their way can hang (a worker blocked writing
+    one, holding the results queue's lock). Left by an exception, the pool first lets
+    its workers finish the tasks given: every result arrives, then the pool stops."""
+    results = []
+    with pytest.raises(KeyboardInterrupt), worker_pool(2) as pool:
+        results = [pool.apply_async(_large_result, (number,)) for number in range(12)]
+        raise KeyboardInterrupt
+    assert all(result.ready() for result in results)
+    assert [result.get()[:1] for result in results] == [bytes([number]) for number in range(12)]
+
+
 _SIGTERM_AT_FORK: dict[str, Path | None] = {"pids": None}
 
 
