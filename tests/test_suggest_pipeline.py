@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from search.analysis.pipeline import compounds_of, segmented
 from search.backends.local.engine import LocalEngine
 from search.ingest.sources import read_sources
+from search.lexicon import accents
 from search.lexicon.accents import AccentCounter, AccentVocabulary
 from search.results import SearchRequest
 
@@ -39,6 +41,22 @@ def test_vocabulary_prefers_the_most_frequent_form_and_the_longest_word() -> Non
     assert vocabulary.suggest("cong doan ba") == "công đoàn bà"
     assert vocabulary.suggest("cong") == "công"
     assert AccentVocabulary({}).suggest("cong") is None
+
+
+def test_compounds_are_counted_in_lower_case_and_the_once_seen_dropped_only_past_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Compounds are counted as written and lower-cased later; the limit still counts
+    the lower-cased ones (three forms of one word are one)."""
+    monkeypatch.setattr(accents, "_PRUNE_AT", 3)
+    counter = AccentCounter()
+    counter.add_compounds(["Công_đoàn", "công_Đoàn", "công_đoàn"])
+    counter.add_compounds(["giáo_viên", "Lao_động"])  # 5 as written, 3 in lower case: all kept
+    assert counter.compounds == Counter({"công_đoàn": 3, "giáo_viên": 1, "lao_động": 1})
+    counter.add_compounds(["học_sinh"])  # 4: the once-seen go
+    assert counter.compounds == Counter({"công_đoàn": 3})
+    counter.add_compounds(["Công_Đoàn"])
+    assert counter.compounds == Counter({"công_đoàn": 4})
 
 
 def test_compounds_of_keeps_the_written_form() -> None:
