@@ -100,11 +100,23 @@ def test_readers_keep_getting_answers_while_a_rebuild_runs(tmp_path: Path, big_e
     assert engine.search(SearchRequest(query="")).total == 5 * COPIES
 
 
-def test_a_killed_rebuild_leaves_the_old_index_serving(tmp_path: Path, big_export: Path) -> None:
+def _rebuild_over_the_seeds(
+    tmp_path: Path, big_export: Path
+) -> tuple[Path, Path | None, subprocess.Popen[str]]:
+    """An index of the seeds, its generation, and a rebuild of ``big_export`` over it."""
     index_dir = tmp_path / "index"
     build_index([SEEDS], index_dir, workers=1)
-    before = current_generation(index_dir)
-    rebuild = _rebuild(big_export, index_dir)
+    return index_dir, current_generation(index_dir), _rebuild(big_export, index_dir)
+
+
+def _wait_for_helpers(rebuild: subprocess.Popen[str]) -> None:
+    """Until the segmenting pool's workers (one per core) have started."""
+    helpers = os.cpu_count() or 1 if (os.cpu_count() or 1) > 1 else 0
+    assert _wait_for_group(rebuild.pid, 1 + helpers), "the rebuild never started its helpers"
+
+
+def test_a_killed_rebuild_leaves_the_old_index_serving(tmp_path: Path, big_export: Path) -> None:
+    index_dir, before, rebuild = _rebuild_over_the_seeds(tmp_path, big_export)
     try:
         _wait_for_building(index_dir)
         # a second rebuild of the same folder is refused at once, clearly
@@ -116,9 +128,7 @@ def test_a_killed_rebuild_leaves_the_old_index_serving(tmp_path: Path, big_expor
         )
         assert second.returncode == 1
         assert "another rebuild" in second.stderr
-        # wait for the helpers: the segmenting pool's workers, one per core
-        helpers = os.cpu_count() or 1 if (os.cpu_count() or 1) > 1 else 0
-        assert _wait_for_group(rebuild.pid, 1 + helpers), "the rebuild never started its helpers"
+        _wait_for_helpers(rebuild)
         assert rebuild.poll() is None, "the first rebuild ended before it could be killed"
         # only the rebuild itself is killed (as the out-of-memory killer would): its
         # worker processes must not live on, holding the lock
@@ -144,14 +154,10 @@ def test_a_stopped_rebuild_ends_cleanly_and_leaves_the_old_index_serving(
     """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) or SIGTERM (to
     the rebuild) mid-build: exit 130 with one line, no worker's traceback, nothing
     half-built left, the old index unchanged."""
-    index_dir = tmp_path / "index"
-    build_index([SEEDS], index_dir, workers=1)
-    before = current_generation(index_dir)
-    rebuild = _rebuild(big_export, index_dir)
+    index_dir, before, rebuild = _rebuild_over_the_seeds(tmp_path, big_export)
     try:
         _wait_for_building(index_dir)
-        helpers = os.cpu_count() or 1 if (os.cpu_count() or 1) > 1 else 0
-        assert _wait_for_group(rebuild.pid, 1 + helpers), "the rebuild never started its helpers"
+        _wait_for_helpers(rebuild)
         if stop == "Ctrl-C":
             os.killpg(rebuild.pid, signal.SIGINT)
         else:
