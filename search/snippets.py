@@ -8,7 +8,9 @@ which re-tokenises every hit through an analyzer chain, took half of each search
 
 For a query of several syllables, a syllable is marked only where it stands next to
 another syllable of the query in the same order ("lao dong" marks "Lao động", not the
-"đông" of "đông đảo"), unless the text has no such run at all.
+"đông" of "đông đảo"), unless the text has no such run at all. A syllable that is a
+one-syllable form of an abbreviation in the query ("LĐLĐ", beside the runs of its other
+form "Liên đoàn Lao động") is marked wherever it stands.
 """
 
 from __future__ import annotations
@@ -30,10 +32,12 @@ FALLBACK_CHARS = 240
 
 @dataclass(frozen=True)
 class Marks:
-    """What to mark: folded syllables, and the ordered pairs that make a run."""
+    """What to mark: folded syllables, the ordered pairs that make a run, and the
+    syllables marked wherever they stand."""
 
     terms: frozenset[str] = frozenset()
     pairs: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    alone: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -44,14 +48,16 @@ def query_pairs(sequence: Sequence[str]) -> set[tuple[str, str]]:
     return {(a, b) for a, b in pairwise(sequence) if a != b}
 
 
-def marks_for(sequences: Iterable[Sequence[str]]) -> Marks:
-    """Marks for the given runs of folded syllables (the query, its phrases, expansions)."""
+def marks_for(sequences: Iterable[Sequence[str]], alone: Iterable[str] = ()) -> Marks:
+    """Marks for the given runs of folded syllables (the query, its phrases, expansions),
+    and for syllables marked wherever they stand (abbreviations)."""
     terms: set[str] = set()
     pairs: set[tuple[str, str]] = set()
+    alone = frozenset(alone)
     for sequence in sequences:
         terms.update(sequence)
         pairs |= query_pairs(sequence)
-    return Marks(frozenset(terms), frozenset(pairs))
+    return Marks(frozenset(terms | alone), frozenset(pairs), alone)
 
 
 def _opening(text: str, limit: int) -> str:
@@ -89,8 +95,8 @@ def _starts_syllable(text: str, start: int) -> bool:
 
 def _matches(text: str, marks: Marks, limit: int | None = None) -> list[Match]:
     """The query's syllables in ``text`` (in its first ``limit`` characters), those in
-    a run of the query when there are any. One regular-expression scan of the folded
-    text (folding keeps offsets), no analyzer."""
+    a run of the query (and those that are a run alone) when there are any runs. One
+    regular-expression scan of the folded text (folding keeps offsets), no analyzer."""
     scanned = text if limit is None else text[:limit]
     folded = _folded(scanned)
     found: list[Match] = []
@@ -105,7 +111,7 @@ def _matches(text: str, marks: Marks, limit: int | None = None) -> list[Match]:
             if (a, b) in marks.pairs and not _has_syllable(scanned[end:start]):
                 in_runs.update((i, i + 1))
         if in_runs:
-            return [found[i] for i in sorted(in_runs)]
+            return [match for i, match in enumerate(found) if i in in_runs or match[2] in marks.alone]
     return found
 
 

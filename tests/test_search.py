@@ -117,6 +117,33 @@ def test_marks_land_on_the_query_words(text: str, query: list[str], marked: list
     assert re.findall(r"<mark>(.*?)</mark>", mark_all(text, marks_for([query]))) == marked
 
 
+@pytest.mark.parametrize(
+    ("query", "text", "marked"),
+    [
+        ("LĐLĐ", "Liên đoàn Lao động, LĐLĐ huyện", ["Liên", "đoàn", "Lao", "động", "LĐLĐ"]),
+        ("ldld chuong my", "LĐLĐ huyện Chương Mỹ, chương trình", ["LĐLĐ", "Chương", "Mỹ"]),
+        # a word that folds like a short form is not one: "đã" is not "DA" (dự án)
+        ("đã dự án", "đã có dự án, đã xong", ["dự", "án"]),
+        ("ai", "AI: artificial intelligence; ai", ["artificial", "intelligence"]),
+    ],
+)
+def test_an_abbreviation_is_marked_beside_the_runs_of_its_other_form(
+    query: str, text: str, marked: list[str]
+) -> None:
+    """A one-syllable abbreviation stands in no run of the query, and the runs of its
+    other form used to hide it: a reader who typed "LĐLĐ" saw only "Liên đoàn Lao động"
+    marked."""
+    from search.lexicon.abbreviations import Abbreviations
+    from search.query import planner
+    from search.snippets import mark_all
+
+    abbreviations = Abbreviations(
+        {"lđlđ": "liên đoàn lao động", "da": "dự án", "ai": "artificial intelligence"}
+    )
+    marks = planner.marks(planner.parse(query), abbreviations)
+    assert re.findall(r"<mark>(.*?)</mark>", mark_all(text, marks)) == marked
+
+
 def test_district_facet_lists_the_districts(engine: Engine) -> None:
     facets = engine.search(SearchRequest(query="")).facets
     values = {bucket.value: bucket.count for bucket in facets["district"]}

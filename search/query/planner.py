@@ -24,6 +24,7 @@ from search.lexicon.abbreviations import Abbreviations
 from search.lexicon.accents import AccentVocabulary
 from search.query.corrections import corrected
 from search.query.fillers import HAND_FILLERS, FillerWords
+from search.query.keystrokes import is_syllable
 from search.results import Document
 from search.snippets import Marks, mark_all, marks_for
 from search.text import fold, has_diacritics, normalize
@@ -369,12 +370,19 @@ def marks(
     fillers: FillerWords = HAND_FILLERS,
 ) -> Marks:
     """What snippets mark: the query's words (not its filler words), its phrases, other
-    abbreviation forms, and the likeliest correction of its typos."""
+    abbreviation forms, and the likeliest correction of its typos. An abbreviation the
+    reader typed is marked wherever it stands, beside the runs of its long form."""
     sequences = [*content_runs(parsed.terms, fillers), *parsed.phrases]
     if typos:
         sequences += content_runs(corrected(parsed.terms, typos), fillers)
-    sequences += [other for _start, _end, other in abbreviations.alternatives(parsed.terms)]
-    return marks_for([fold(s) for s in sequence] for sequence in sequences if sequence)
+    alone = []
+    for start, end, other in abbreviations.alternatives(parsed.terms):
+        sequences.append(other)
+        # a short form that cannot be a Vietnamese syllable ("lđlđ", "ubnd"; "ai" is a
+        # word as well as "AI", and "đã" folds like "DA")
+        if end - start == 1 and len(other) > 1 and not is_syllable(parsed.terms[start]):
+            alone.append(fold(parsed.terms[start]))
+    return marks_for(([fold(s) for s in sequence] for sequence in sequences if sequence), alone)
 
 
 def mark_document(
