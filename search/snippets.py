@@ -136,10 +136,11 @@ def _html(text: str, begin: int, end: int, matches: list[Match]) -> str:
     return "".join(parts)
 
 
-def _best_windows(matches: list[Match], chars: int, count: int) -> list[int]:
-    """Start offsets of up to ``count`` non-overlapping windows of ``chars`` characters
-    holding the most distinct query syllables, in text order. A window starts at each
-    match; its matches are counted as it slides (matches are in text order)."""
+def _best_windows(matches: list[Match], chars: int, count: int, apart: int) -> list[int]:
+    """Start offsets of up to ``count`` windows of ``chars`` characters, at least
+    ``apart`` from each other, holding the most distinct query syllables, in text order.
+    A window starts at each match; its matches are counted as it slides (matches are in
+    text order)."""
     scored: list[tuple[int, int]] = []  # (-distinct syllables, start)
     inside: dict[str, int] = {}  # syllable -> its matches in the window
     end = 0  # the first match past the window
@@ -156,7 +157,7 @@ def _best_windows(matches: list[Match], chars: int, count: int) -> list[int]:
             inside[term] -= 1
     chosen: list[int] = []
     for _, start in sorted(scored):
-        if all(abs(start - other) >= chars for other in chosen):
+        if all(abs(start - other) >= apart for other in chosen):
             chosen.append(start)
             if len(chosen) == count:
                 break
@@ -165,10 +166,18 @@ def _best_windows(matches: list[Match], chars: int, count: int) -> list[int]:
 
 def _fragment(text: str, start: int, chars: int, matches: list[Match]) -> str:
     """About ``chars`` characters of ``text`` around a window that starts at ``start``
-    (a third before it), cut at spaces, as marked HTML."""
+    (a third before it, and all of the window its matches were counted in), cut at
+    spaces, as marked HTML."""
     begin = text.rfind(" ", 0, max(0, start - chars // 3)) + 1
-    end = text.find(" ", min(len(text), begin + chars))
+    end = text.find(" ", min(len(text), max(begin + chars, start + _counted(chars))))
     return _html(text, begin, end if end != -1 else len(text), matches)
+
+
+def _counted(chars: int) -> int:
+    """How far after its start a fragment of ``chars`` characters counts matches: what
+    it shows after a third shown before it. (Counting the whole ``chars`` chose
+    fragments for matches they then cut off.)"""
+    return chars - chars // 3
 
 
 def snippet(text: str, marks: Marks, chars: int = SNIPPET_CHARS, fragments: int = 2) -> str:
@@ -178,7 +187,8 @@ def snippet(text: str, marks: Marks, chars: int = SNIPPET_CHARS, fragments: int 
     matches = _matches(text, marks, CHAR_LIMIT) if marks else []
     if not matches:
         return _opening(text, FALLBACK_CHARS)
-    marked = [_fragment(text, start, chars, matches) for start in _best_windows(matches, chars, fragments)]
+    starts = _best_windows(matches, _counted(chars), fragments, apart=chars)
+    marked = [_fragment(text, start, chars, matches) for start in starts]
     return " ".join(" … ".join(marked).split())
 
 

@@ -123,7 +123,9 @@ def test_phrase_search_in_the_text_agrees_with_the_tokens(text: str, data: st.Da
         assert has_phrase(view, text, words, phrase_pattern(words)) == phrase_in(tokens, words)
 
 
-def _best_windows_by_counting_each(matches: list[tuple[int, int, str]], chars: int, count: int) -> list[int]:
+def _best_windows_by_counting_each(
+    matches: list[tuple[int, int, str]], chars: int, count: int, apart: int
+) -> list[int]:
     """The windows :func:`search.snippets._best_windows` picks, each window's distinct
     syllables counted on its own (what its sliding count must equal)."""
     scored = sorted(
@@ -131,7 +133,7 @@ def _best_windows_by_counting_each(matches: list[tuple[int, int, str]], chars: i
     )
     chosen: list[int] = []
     for _, start in scored:
-        if len(chosen) < count and all(abs(start - other) >= chars for other in chosen):
+        if len(chosen) < count and all(abs(start - other) >= apart for other in chosen):
             chosen.append(start)
     return sorted(chosen)
 
@@ -140,11 +142,13 @@ def _best_windows_by_counting_each(matches: list[tuple[int, int, str]], chars: i
     st.lists(st.tuples(st.integers(0, 400), st.sampled_from(["a", "b", "c", "d"])), max_size=40),
     st.integers(1, 120),
     st.integers(1, 3),
+    st.integers(1, 180),
 )
 def test_snippet_windows_hold_the_most_distinct_query_syllables(
-    found: list[tuple[int, str]], chars: int, count: int
+    found: list[tuple[int, str]], chars: int, count: int, apart: int
 ) -> None:
     starts = sorted({start for start, _ in found})  # matches are in text order, one a place
     terms = dict(found)
     matches = [(start, start + 1, terms[start]) for start in starts]
-    assert _best_windows(matches, chars, count) == _best_windows_by_counting_each(matches, chars, count)
+    expected = _best_windows_by_counting_each(matches, chars, count, apart)
+    assert _best_windows(matches, chars, count, apart) == expected

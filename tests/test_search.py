@@ -117,6 +117,22 @@ def test_marks_land_on_the_query_words(text: str, query: list[str], marked: list
     assert re.findall(r"<mark>(.*?)</mark>", mark_all(text, marks_for([query]))) == marked
 
 
+@pytest.mark.parametrize("gap", [40, 60, 75, 90, 110])
+def test_a_fragment_shows_every_query_word_it_was_chosen_for(gap: int) -> None:
+    """Fragments were chosen by the words in the 240 characters after a match but showed
+    only 160 of them (a third goes before the match): "huyện" here counted and was cut."""
+    from search.snippets import SNIPPET_CHARS, _best_windows, _counted, _fragment, _matches, marks_for
+
+    text = "mở đầu " * 50 + "lao " + "x " * gap + "động " + "y " * gap + "huyện " + "z " * 200 + "lao động"
+    marks = marks_for([["lao"], ["dong"], ["huyen"]])
+    matches = _matches(text, marks)
+    reach = _counted(SNIPPET_CHARS)
+    for start in _best_windows(matches, reach, 2, apart=SNIPPET_CHARS):
+        shown = re.findall(r"<mark>(.*?)</mark>", _fragment(text, start, SNIPPET_CHARS, matches))
+        counted = {text[s:e] for s, e, _ in matches if start <= s < start + reach}
+        assert counted <= set(shown)
+
+
 @pytest.mark.parametrize(
     ("query", "text", "marked"),
     [
