@@ -53,11 +53,11 @@ def marks_for(sequences: Iterable[Sequence[str]], alone: Iterable[str] = ()) -> 
     and for syllables marked wherever they stand (abbreviations)."""
     terms: set[str] = set()
     pairs: set[tuple[str, str]] = set()
-    alone = frozenset(alone)
+    anywhere = frozenset(alone)
     for sequence in sequences:
         terms.update(sequence)
         pairs |= query_pairs(sequence)
-    return Marks(frozenset(terms | alone), frozenset(pairs), alone)
+    return Marks(frozenset(terms | anywhere), frozenset(pairs), anywhere)
 
 
 def _opening(text: str, limit: int) -> str:
@@ -95,7 +95,7 @@ def _starts_syllable(text: str, start: int) -> bool:
 
 def _matches(text: str, marks: Marks, limit: int | None = None) -> list[Match]:
     """The query's syllables in ``text`` (in its first ``limit`` characters), those in
-    a run of the query (and those that are a run alone) when there are any runs. One
+    a run of the query (and those marked wherever they stand) when there are runs. One
     regular-expression scan of the folded text (folding keeps offsets), no analyzer."""
     scanned = text if limit is None else text[:limit]
     folded = _folded(scanned)

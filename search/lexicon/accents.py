@@ -35,7 +35,7 @@ class AccentCounter:
     """Counts accented forms while indexing (memory stays bounded)."""
 
     def __init__(self) -> None:
-        self._compounds: Counter[str] = Counter()  # as written, then (once pruned) lower-cased
+        self._compounds: Counter[str] = Counter()  # as written; lower-cased when first read or pruned
         self._lowered = False
         self.syllables: Counter[str] = Counter()  # accented syllable -> documents
 
