@@ -1,10 +1,10 @@
 """Snippets: the stored accented text, HTML-escaped, with query words in ``<mark>``.
 
-The query's syllables are found with one regular-expression scan of the stored text
-(at most ``CHAR_LIMIT`` characters for a snippet), folded and looked up, at their
-true offsets; no analyzer runs and nothing is re-segmented. A snippet is the one or
-two windows holding the most distinct query syllables. (Whoosh's highlighter,
-which re-tokenises every hit through an analyzer chain, took half of each search.)
+The query's syllables are found by searching the stored text (at most ``CHAR_LIMIT``
+characters for a snippet), folded, at their true offsets; no analyzer runs and nothing
+is re-segmented. A snippet is the one or two windows holding the most distinct query
+syllables. (Whoosh's highlighter, which re-tokenises every hit through an analyzer
+chain, took half of each search.)
 
 For a query of several syllables, a syllable is marked only where it stands next to
 another syllable of the query in the same order ("lao dong" marks "Lao động", not the
@@ -93,18 +93,51 @@ def _starts_syllable(text: str, start: int) -> bool:
     return not (before in ".," and start >= 2 and text[start - 2].isdigit())
 
 
-def _matches(text: str, marks: Marks, limit: int | None = None) -> list[Match]:
-    """The query's syllables in ``text`` (in its first ``limit`` characters), those in
-    a run of the query (and those marked wherever they stand) when there are runs. One
-    regular-expression scan of the folded text (folding keeps offsets), no analyzer."""
-    scanned = text if limit is None else text[:limit]
-    folded = _folded(scanned)
+def _scanned(folded: str, terms: frozenset[str]) -> list[Match]:
+    """The syllables ``terms`` in ``folded``, found by one scan of a pattern of them all
+    (for terms that hold a decimal mark or other signs: "1.000")."""
     found: list[Match] = []
-    for match in _pattern(marks.terms).finditer(folded):
+    for match in _pattern(terms).finditer(folded):
         start, end = match.span()
         if start and not _starts_syllable(folded, start):  # inside a syllable
             continue
         found.append((start, end, folded[start:end]))
+    return found
+
+
+@lru_cache(maxsize=8_192)
+def _syllable_pattern(term: str) -> re.Pattern[str]:
+    """``term`` (letters and digits) as a whole syllable of folded text: the term first,
+    so the regular-expression engine searches for it as a string, then no letter or
+    digit before or after it, nor a decimal mark and a digit after it."""
+    return re.compile(rf"{term}(?<![^\W_]{term})(?![^\W_])(?![.,]\d)")
+
+
+def _found_each(folded: str, terms: frozenset[str]) -> list[Match]:
+    """What :func:`_scanned` finds, for terms of letters and digits only, by one search
+    a term: the engine's string search is faster than trying every alternative of one
+    pattern at each letter, and a term's pattern is compiled once for every query."""
+    found: list[Match] = []
+    for term in terms:
+        for match in _syllable_pattern(term).finditer(folded):
+            start = match.start()
+            if start >= 2 and folded[start - 1] in ".," and folded[start - 2].isdigit():
+                continue  # the decimals of a number ("1.000")
+            found.append((start, match.end(), term))
+    found.sort()
+    return found
+
+
+def _matches(text: str, marks: Marks, limit: int | None = None) -> list[Match]:
+    """The query's syllables in ``text`` (in its first ``limit`` characters), those in
+    a run of the query (and those marked wherever they stand) when there are runs. The
+    folded text is searched (folding keeps offsets); no analyzer runs."""
+    scanned = text if limit is None else text[:limit]
+    folded = _folded(scanned)
+    if all(term.isalnum() for term in marks.terms):
+        found = _found_each(folded, marks.terms)
+    else:
+        found = _scanned(folded, marks.terms)
     if marks.pairs:
         in_runs: set[int] = set()
         for i, ((_, end, a), (start, _, b)) in enumerate(pairwise(found)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from html import unescape
 
@@ -69,10 +70,27 @@ def test_fast_letter_folding_is_the_translation_table(text: str) -> None:
 @given(text_strategy, st.lists(st.sampled_from(["chuong", "my", "lao", "dong", "a"]), max_size=4))
 def test_highlighting_never_loses_text(text: str, query: list[str]) -> None:
     import html
-    import re
 
     marked = mark_all(text, marks_for([query]))
     assert html.unescape(re.sub(r"</?mark>", "", marked)) == text
+
+
+@FAST
+@given(
+    st.text(alphabet=st.sampled_from("aàbđĐ12٣²_ .,-"), max_size=60),
+    st.lists(st.text(alphabet=st.sampled_from("abd12٣²"), min_size=1, max_size=3), min_size=1, max_size=5),
+)
+def test_searching_for_each_syllable_finds_what_one_pattern_of_them_all_finds(
+    text: str, picked: list[str]
+) -> None:
+    """The search a term that replaced one pattern of all the terms (same starts, ends
+    and terms), around decimal marks, underscores and digits of other scripts ("1.000"
+    is one syllable: "1" is not found inside it, nor "000")."""
+    from search.snippets import _found_each, _scanned
+
+    folded = fold_letters(text)
+    terms = frozenset(picked) | frozenset(re.findall(r"[^\W_]+", folded)[:3])
+    assert _found_each(folded, terms) == _scanned(folded, terms)
 
 
 def test_folded_tokens_are_ascii_for_vietnamese() -> None:
