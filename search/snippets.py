@@ -110,7 +110,8 @@ def _syllable_pattern(term: str) -> re.Pattern[str]:
     """``term`` (letters and digits) as a whole syllable of folded text: the term first,
     so the regular-expression engine searches for it as a string, then no letter or
     digit before or after it, nor a decimal mark and a digit after it."""
-    return re.compile(rf"{term}(?<![^\W_]{term})(?![^\W_])(?![.,]\d)")
+    escaped = re.escape(term)  # nothing to escape in letters and digits; kept for safety
+    return re.compile(rf"{escaped}(?<![^\W_]{escaped})(?![^\W_])(?![.,]\d)")
 
 
 def _found_each(folded: str, terms: frozenset[str]) -> list[Match]:
