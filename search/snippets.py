@@ -122,9 +122,8 @@ def _found_each(folded: str, terms: frozenset[str]) -> list[Match]:
     for term in terms:
         for match in _syllable_pattern(term).finditer(folded):
             start = match.start()
-            if start >= 2 and folded[start - 1] in ".," and folded[start - 2].isdigit():
-                continue  # the decimals of a number ("1.000")
-            found.append((start, match.end(), term))
+            if _starts_syllable(folded, start):  # not the decimals of a number ("1.000")
+                found.append((start, match.end(), term))
     found.sort()
     return found
 
