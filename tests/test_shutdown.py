@@ -113,7 +113,9 @@ def _refused(server: Server) -> tuple[bool, bool]:
     while time.monotonic() < deadline:
         try:
             probe = socket.create_connection(server.address, timeout=1)
-        except ConnectionRefusedError:
+        except (ConnectionRefusedError, ConnectionResetError):
+            # Reset: the socket closed while this connection waited in its queue, unaccepted
+            # (2 of 80 runs met that race): refused too.
             return True, server.process.poll() is None
         probe.close()  # accepted before the server closed its socket: try again
         time.sleep(0.02)
