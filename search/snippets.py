@@ -69,6 +69,9 @@ def _opening(text: str, limit: int) -> str:
 
 
 Match = tuple[int, int, str]  # start, end, folded syllable
+_START = re.Match.start
+_SYLLABLE_CHARACTER = re.compile(r"[^\W_]")  # a letter or digit, as str.isalnum
+_OPEN, _CLOSE = "\x0e", "\x0f"  # where a mark opens and closes, before escaping
 FOLDED_CACHED = 4_096  # texts whose folded form is remembered (the articles shown lately)
 _folded = lru_cache(maxsize=FOLDED_CACHED)(fold_letters)
 
@@ -120,10 +123,14 @@ def _found_each(folded: str, terms: frozenset[str]) -> list[Match]:
     pattern at each letter, and a term's pattern is compiled once for every query."""
     found: list[Match] = []
     for term in terms:
-        for match in _syllable_pattern(term).finditer(folded):
-            start = match.start()
-            if _starts_syllable(folded, start):  # not the decimals of a number ("1.000")
-                found.append((start, match.end(), term))
+        size = len(term)
+        # the pattern has checked the letter before; what is left of _starts_syllable is
+        # the decimals of a number ("1.000"), after a decimal mark only
+        found += [
+            (start, start + size, term)
+            for start in map(_START, _syllable_pattern(term).finditer(folded))
+            if folded[start - 1] not in ".," or _starts_syllable(folded, start)
+        ]
     found.sort()
     return found
 
@@ -139,34 +146,47 @@ def _matches(text: str, marks: Marks, limit: int | None = None) -> list[Match]:
     else:
         found = _scanned(folded, marks.terms)
     if marks.pairs:
+        pairs = marks.pairs
         in_runs: set[int] = set()
         for i, ((_, end, a), (start, _, b)) in enumerate(pairwise(found)):
-            if (a, b) in marks.pairs and not _has_syllable(scanned[end:start]):
+            if (a, b) in pairs and not _has_syllable(scanned[end:start]):
                 in_runs.update((i, i + 1))
         if in_runs:
-            return [match for i, match in enumerate(found) if i in in_runs or match[2] in marks.alone]
+            alone = marks.alone
+            return [match for i, match in enumerate(found) if i in in_runs or match[2] in alone]
     return found
 
 
 def _has_syllable(gap: str) -> bool:
-    return any(ch.isalnum() for ch in gap)
+    """A letter or digit in ``gap`` (``str.isalnum``: what ``[^\\W_]`` matches)."""
+    return gap != " " and _SYLLABLE_CHARACTER.search(gap) is not None
 
 
 def _html(text: str, begin: int, end: int, matches: list[Match]) -> str:
-    """``text[begin:end]`` escaped, with the matches inside it in ``<mark>``."""
+    """``text[begin:end]`` escaped, with the matches inside it in ``<mark>``. The
+    matches are set off by two control characters and the whole escaped at once (one
+    escape instead of two a match), unless the text has those characters itself."""
+    plain = _OPEN not in text and _CLOSE not in text
     parts: list[str] = []
     at = begin
     for start, stop, _ in matches:
         if start >= begin and stop <= end:
-            parts += [
-                escape(text[at:start], quote=False),
-                "<mark>",
-                escape(text[start:stop], quote=False),
-                "</mark>",
-            ]
+            if plain:
+                parts += [text[at:start], _OPEN, text[start:stop], _CLOSE]
+            else:
+                parts += [
+                    escape(text[at:start], quote=False),
+                    "<mark>",
+                    escape(text[start:stop], quote=False),
+                    "</mark>",
+                ]
             at = stop
-    parts.append(escape(text[at:end], quote=False))
-    return "".join(parts)
+    if not plain:
+        parts.append(escape(text[at:end], quote=False))
+        return "".join(parts)
+    parts.append(text[at:end])
+    marked = escape("".join(parts), quote=False)
+    return marked.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
 
 
 def _best_windows(matches: list[Match], chars: int, count: int, apart: int) -> list[int]:

@@ -93,6 +93,35 @@ def test_searching_for_each_syllable_finds_what_one_pattern_of_them_all_finds(
     assert _found_each(folded, terms) == _scanned(folded, terms)
 
 
+@FAST
+@given(
+    st.lists(
+        st.sampled_from(["lao", "động", "Lao", " ", "<", "&", ">", '"', "\x0e", "\x0f"]), max_size=20
+    ).map("".join)
+)
+def test_marked_html_is_each_piece_escaped_and_the_matches_in_mark(text: str) -> None:
+    """Snippets set the matches off by two control characters and escape once; a text
+    that holds those characters itself is escaped piece by piece. Either way the HTML
+    is that of escaping each piece between the matches (the way it was built before)."""
+    import html
+
+    from search.snippets import _matches
+
+    marks = marks_for([["lao", "dong"]])
+    matches = _matches(text, marks)
+    expected, at = [], 0
+    for start, stop, _ in matches:
+        expected += [
+            html.escape(text[at:start], quote=False),
+            "<mark>",
+            html.escape(text[start:stop], quote=False),
+            "</mark>",
+        ]
+        at = stop
+    expected.append(html.escape(text[at:], quote=False))
+    assert mark_all(text, marks) == "".join(expected)
+
+
 def test_folded_tokens_are_ascii_for_vietnamese() -> None:
     assert all(t.text.isascii() for t in folded_analyzer()(VIETNAMESE))
 
