@@ -15,7 +15,6 @@ import bisect
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -109,17 +108,24 @@ class PostingCache:
                 self.size -= dropped.nbytes
 
 
-@dataclass
 class Facet:
     """A facet's values and which documents have them (a document may have several)."""
 
-    values: list[str]
-    documents: np.ndarray  # document numbers
-    value_index: np.ndarray  # position in ``values``, aligned with ``documents``
+    def __init__(self, values: list[str], documents: np.ndarray, value_index: np.ndarray) -> None:
+        # the (document, value) pairs in document order: counting reads the mask in order
+        order = np.argsort(documents, kind="stable")
+        self.values = values
+        self.documents = documents[order]  # document numbers, one a (document, value) pair
+        self.value_index = value_index[order].astype(np.intp)  # position in ``values``
+
+    def _counts(self, mask: np.ndarray) -> np.ndarray:
+        """How many of ``mask``'s documents have each value: the mask as the weights of a
+        count (twice as fast as picking the pairs first; exact, the sums being whole)."""
+        weights = mask[self.documents]
+        return np.bincount(self.value_index, weights=weights, minlength=len(self.values)).astype(np.int64)
 
     def counts(self, mask: np.ndarray) -> dict[str, int]:
-        chosen = mask[self.documents]
-        counts = np.bincount(self.value_index[chosen], minlength=len(self.values))
+        counts = self._counts(mask)
         return {self.values[i]: int(counts[i]) for i in np.flatnonzero(counts)}
 
     def top(self, mask: np.ndarray, size: int, selected: Iterable[str]) -> tuple[dict[str, int], int]:
@@ -127,7 +133,7 @@ class Facet:
         (ties by value) and of the ``selected`` ones, and how many values occur: what a
         search shows, without a dictionary of every value (a district facet has
         hundreds)."""
-        counts = np.bincount(self.value_index[mask[self.documents]], minlength=len(self.values))
+        counts = self._counts(mask)
         present = np.flatnonzero(counts)
         if len(present) > size:  # the values are in name order, so the stable sort breaks ties by name
             present = present[np.argsort(-counts[present], kind="stable")[:size]]
