@@ -139,8 +139,8 @@ def _facet_mask(retriever: Retriever, matched: np.ndarray, request: SearchReques
     """The documents facet ``name`` counts: those matched, under the other facet's
     selection only."""
     if name == "district":
-        return matched & retriever.filter_mask((), tuple(str(y) for y in request.years))
-    return matched & retriever.filter_mask(request.districts, ())
+        return retriever.filtered(matched, (), tuple(str(y) for y in request.years))
+    return retriever.filtered(matched, request.districts, ())
 
 
 def _split_districts(value: str | None) -> list[str]:
@@ -380,7 +380,7 @@ class LocalEngine:
         retriever = opened.retriever
         found = self._matched(opened, request.query, request.prefix)
         parsed, scores, matched, partial, typos, converted, _plan = found
-        selected = matched & retriever.filter_mask(request.districts, tuple(str(y) for y in request.years))
+        selected = retriever.filtered(matched, request.districts, tuple(str(y) for y in request.years))
         candidates = np.flatnonzero(selected)
         ranked = request.sort == "relevance" and not parsed.is_empty
         first = (request.page - 1) * request.per_page

@@ -314,6 +314,13 @@ class Retriever:
             self.live,
         )
 
+    def filtered(self, mask: np.ndarray, districts: tuple[str, ...], years: tuple[str, ...]) -> np.ndarray:
+        """The documents of ``mask`` in any of ``districts`` and any of ``years`` (an
+        empty selection keeps all); ``mask`` itself when nothing is selected."""
+        if not districts and not years:
+            return mask
+        return mask & self.filter_mask(districts, years)
+
     def filter_mask(self, districts: tuple[str, ...], years: tuple[str, ...]) -> np.ndarray:
         mask = np.ones(self.size, dtype=bool)
         if districts:
