@@ -163,30 +163,22 @@ def _has_syllable(gap: str) -> bool:
 
 
 def _html(text: str, begin: int, end: int, matches: list[Match]) -> str:
-    """``text[begin:end]`` escaped, with the matches inside it in ``<mark>``. The
-    matches are set off by two control characters and the whole escaped at once (one
-    escape instead of two a match), unless the text has those characters itself."""
-    plain = _OPEN not in text and _CLOSE not in text
-    parts: list[str] = []
+    """``text[begin:end]`` escaped, with the matches inside it in ``<mark>``."""
+    pieces: list[str] = []  # the text before each match, then the match
     at = begin
     for start, stop, _ in matches:
         if start >= begin and stop <= end:
-            if plain:
-                parts += [text[at:start], _OPEN, text[start:stop], _CLOSE]
-            else:
-                parts += [
-                    escape(text[at:start], quote=False),
-                    "<mark>",
-                    escape(text[start:stop], quote=False),
-                    "</mark>",
-                ]
+            pieces += [text[at:start], text[start:stop]]
             at = stop
-    if not plain:
-        parts.append(escape(text[at:end], quote=False))
-        return "".join(parts)
-    parts.append(text[at:end])
-    marked = escape("".join(parts), quote=False)
-    return marked.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+    pieces.append(text[at:end])
+    if _OPEN in text or _CLOSE in text:  # the placeholders are the text's own: piece by piece
+        return "".join(
+            escape(piece, quote=False) if i % 2 == 0 else f"<mark>{escape(piece, quote=False)}</mark>"
+            for i, piece in enumerate(pieces)
+        )
+    # the matches set off by two control characters, and the whole escaped at once
+    placed = "".join(piece if i % 2 == 0 else f"{_OPEN}{piece}{_CLOSE}" for i, piece in enumerate(pieces))
+    return escape(placed, quote=False).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
 
 
 def _best_windows(matches: list[Match], chars: int, count: int, apart: int) -> list[int]:
