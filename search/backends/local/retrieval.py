@@ -316,17 +316,11 @@ class Retriever:
 
     def filtered(self, mask: np.ndarray, districts: tuple[str, ...], years: tuple[str, ...]) -> np.ndarray:
         """The documents of ``mask`` in any of ``districts`` and any of ``years`` (an
-        empty selection keeps all); ``mask`` itself when nothing is selected."""
-        if not districts and not years:
-            return mask
-        return mask & self.filter_mask(districts, years)
-
-    def filter_mask(self, districts: tuple[str, ...], years: tuple[str, ...]) -> np.ndarray:
-        mask = np.ones(self.size, dtype=bool)
+        empty selection keeps all); ``mask`` itself, not a copy, when nothing is selected."""
         if districts:
-            mask &= self.facets["district"].mask(districts, self.size)
+            mask = mask & self.facets["district"].mask(districts, self.size)
         if years:
-            mask &= self.facets["year"].mask(years, self.size)
+            mask = mask & self.facets["year"].mask(years, self.size)
         return mask
 
     def top(self, candidates: np.ndarray, keys: np.ndarray, start: int, stop: int) -> np.ndarray:
