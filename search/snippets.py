@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from html import escape
 from itertools import pairwise
 
@@ -41,6 +41,11 @@ class Marks:
 
     def __bool__(self) -> bool:
         return bool(self.terms)
+
+    @cached_property
+    def plain(self) -> bool:
+        """Every syllable is letters and digits only (see :func:`_found_each`)."""
+        return all(term.isalnum() for term in self.terms)
 
 
 def query_pairs(sequence: Sequence[str]) -> set[tuple[str, str]]:
@@ -123,6 +128,8 @@ def _found_each(folded: str, terms: frozenset[str]) -> list[Match]:
     pattern at each letter, and a term's pattern is compiled once for every query."""
     found: list[Match] = []
     for term in terms:
+        if term not in folded:  # a plain string search: half the terms are not there
+            continue
         size = len(term)
         # the pattern has checked the letter before; what is left of _starts_syllable is
         # the decimals of a number ("1.000"), after a decimal mark only
@@ -141,16 +148,14 @@ def _matches(text: str, marks: Marks, limit: int | None = None) -> list[Match]:
     folded text is searched (folding keeps offsets); no analyzer runs."""
     scanned = text if limit is None else text[:limit]
     folded = _folded(scanned)
-    if all(term.isalnum() for term in marks.terms):
-        found = _found_each(folded, marks.terms)
-    else:
-        found = _scanned(folded, marks.terms)
+    found = _found_each(folded, marks.terms) if marks.plain else _scanned(folded, marks.terms)
     if marks.pairs:
         pairs = marks.pairs
         in_runs: set[int] = set()
         for i, ((_, end, a), (start, _, b)) in enumerate(pairwise(found)):
             if (a, b) in pairs and not _has_syllable(scanned[end:start]):
-                in_runs.update((i, i + 1))
+                in_runs.add(i)
+                in_runs.add(i + 1)
         if in_runs:
             alone = marks.alone
             return [match for i, match in enumerate(found) if i in in_runs or match[2] in alone]
@@ -188,21 +193,24 @@ def _best_windows(matches: list[Match], chars: int, count: int, apart: int) -> l
     text order)."""
     scored: list[tuple[int, int]] = []  # (-distinct syllables, start)
     inside: dict[str, int] = {}  # syllable -> its matches in the window
-    end = 0  # the first match past the window
-    for i, (start, _, _) in enumerate(matches):
-        while end < len(matches) and matches[end][0] < start + chars:
+    end, last = 0, len(matches)  # the first match past the window
+    for start, _, first in matches:
+        reach = start + chars
+        while end < last and matches[end][0] < reach:
             term = matches[end][2]
             inside[term] = inside.get(term, 0) + 1
             end += 1
         scored.append((-len(inside), start))
-        term = matches[i][2]  # the window moves past this match
-        if inside[term] == 1:
-            del inside[term]
+        if inside[first] == 1:  # the window moves past its first match
+            del inside[first]
         else:
-            inside[term] -= 1
+            inside[first] -= 1
     chosen: list[int] = []
     for _, start in sorted(scored):
-        if all(abs(start - other) >= apart for other in chosen):
+        for other in chosen:
+            if abs(start - other) < apart:
+                break
+        else:
             chosen.append(start)
             if len(chosen) == count:
                 break

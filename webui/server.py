@@ -25,7 +25,14 @@ from webui.app import create_app
 from webui.routes import ENGINE_KEY
 
 WARM_UP_QUERY = "khởi động"
+# Threads a server process answers with. One process alone keeps several, so that cheap
+# requests (suggestions, pages, /healthz) are answered while a search computes (searches
+# take turns: LocalEngine computes one at a time). A worker of several keeps one, as
+# pre-fork servers' sync workers do: the other workers are the concurrency, and a second
+# thread cost each search about 1 ms more CPU (16 clients, 36k articles, 2 workers:
+# 7.1 -> 6.0 ms a request, 263 -> 309 requests/s; BENCHMARKS, session 20).
 THREADS = 4
+WORKER_THREADS = 1
 # What waitress accepts. Its defaults let 100 connections that send half a request (or
 # nothing) take every place, so that a reader waits 30 s and fails; idle connections cost
 # nothing here (poll, not select, which stops at 1,024), so many may wait, briefly. A
@@ -222,7 +229,8 @@ def _run_worker(app: Flask, listener: socket.socket) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     keep_prepared(app)
     socket_map: dict[int, Any] = {}
-    server = create_server(app, map=socket_map, sockets=[listener], **SERVER_OPTIONS)
+    options = {**SERVER_OPTIONS, "threads": WORKER_THREADS}
+    server = create_server(app, map=socket_map, sockets=[listener], **options)
     cut_off = run_until_stopped(server, socket_map, (signal.SIGTERM,))
     if cut_off:
         print(f"Worker {os.getpid()}: {_stopped(cut_off)}", flush=True)

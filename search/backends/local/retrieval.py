@@ -74,11 +74,12 @@ class Postings(NamedTuple):
 
     def add_to(self, scores: np.ndarray, boost: float) -> None:
         """Add ``boost`` times the term's BM25 to ``scores`` (the same sums, bit for bit,
-        in either form: adding 0 changes no score)."""
+        in either form: adding 0 changes no score; a boost of 1 multiplies nothing)."""
+        weights = self.weights if boost == 1.0 else boost * self.weights
         if self.ids is None:
-            scores += boost * self.weights
+            scores += weights
         elif len(self.ids):
-            np.add.at(scores, self.ids, boost * self.weights)  # faster than scores[ids] += ...
+            np.add.at(scores, self.ids, weights)  # faster than scores[ids] += ...
 
 
 class PostingCache:
