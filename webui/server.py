@@ -48,6 +48,10 @@ SERVER_OPTIONS = {
     "max_request_body_size": 1024 * 1024,  # 413 beyond
 }
 LISTEN_BACKLOG = 1024
+# waitress warns "Task queue depth is N" for every request that waits for a thread: under
+# a steady load, a line a request on the console. One such line every so often says the
+# same.
+QUEUE_WARNING_EVERY_S = 60.0
 RESTART_DELAY_S = 1.0
 PREPARE_EVERY_S = 0.5  # how often a server looks for a new generation (a file read)
 # SIGTERM or Ctrl-C: a server stops accepting, answers what it has received (for at most
@@ -91,6 +95,29 @@ def keep_prepared(app: Flask, interval_s: float = PREPARE_EVERY_S) -> threading.
     return thread
 
 
+class OncePer(logging.Filter):
+    """Let one record through every ``seconds``, the others dropped."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self._last: float | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = time.monotonic()
+        if self._last is not None and now - self._last < self.seconds:
+            return False
+        self._last = now
+        return True
+
+
+def quiet_queue_warnings() -> None:
+    """At most one of waitress's queue-depth warnings a :data:`QUEUE_WARNING_EVERY_S`."""
+    queue_logger = logging.getLogger("waitress.queue")
+    if not any(isinstance(f, OncePer) for f in queue_logger.filters):
+        queue_logger.addFilter(OncePer(QUEUE_WARNING_EVERY_S))
+
+
 def address(host: str, port: int) -> str:
     """``http://127.0.0.1:5000/``; IPv6 hosts in brackets."""
     shown = f"[{host}]" if ":" in host else host
@@ -103,6 +130,7 @@ def serve(index_dir: Path, host: str = "127.0.0.1", port: int = 5000, workers: i
     ``workers`` > 1, that many processes answer on one socket (a search is CPU work in
     Python: one process uses one core)."""
     app = create_app({"INDEX_DIR": Path(index_dir)})
+    quiet_queue_warnings()
     if not warm_up(app):
         print(f"Warning: no index in {index_dir} yet; answering 503 until one is built.", flush=True)
     if workers > 1:
