@@ -22,6 +22,7 @@ from search.children import tied_to_this_process
 from search.errors import NoIndex
 from search.results import SearchRequest
 from webui.app import create_app
+from webui.balance import ConnectionShares, ListenInTurn
 from webui.routes import ENGINE_KEY
 
 WARM_UP_QUERY = "khởi động"
@@ -173,9 +174,15 @@ def on_stop_signals(
         signal.signal(signum, handler)
 
 
-def run_until_stopped(server: Any, socket_map: dict[int, Any], signals: tuple[signal.Signals, ...]) -> int:
+def run_until_stopped(
+    server: Any,
+    socket_map: dict[int, Any],
+    signals: tuple[signal.Signals, ...],
+    poll_timeout: Callable[[], float] | None = None,
+) -> int:
     """Run the waitress ``server`` (created on ``socket_map``) until one of ``signals``,
-    then drain it (:func:`drain`); the number of connections cut off."""
+    then drain it (:func:`drain`); the number of connections cut off. The loop waits for
+    an event at most ``poll_timeout()`` seconds (default: waitress's own setting)."""
     stopping = False
 
     def stop() -> None:
@@ -188,7 +195,7 @@ def run_until_stopped(server: Any, socket_map: dict[int, Any], signals: tuple[si
     try:
         while not stopping:
             wasyncore.loop(
-                timeout=server.adj.asyncore_loop_timeout,
+                timeout=server.adj.asyncore_loop_timeout if poll_timeout is None else poll_timeout(),
                 use_poll=server.adj.asyncore_use_poll,
                 map=socket_map,
                 count=1,
@@ -251,7 +258,7 @@ def _listen(host: str, port: int) -> socket.socket:
     return socket.create_server((host, port), family=family, backlog=LISTEN_BACKLOG)
 
 
-def _run_worker(app: Flask, listener: socket.socket) -> None:
+def _run_worker(app: Flask, listener: socket.socket, shares: ConnectionShares, place: int) -> None:
     """A worker process: answer on the shared socket until SIGTERM, then drain. Ctrl-C
     reaches the whole process group: the parent decides, and sends SIGTERM."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -259,21 +266,24 @@ def _run_worker(app: Flask, listener: socket.socket) -> None:
     socket_map: dict[int, Any] = {}
     options = {**SERVER_OPTIONS, "threads": WORKER_THREADS}
     server = create_server(app, map=socket_map, sockets=[listener], **options)
-    cut_off = run_until_stopped(server, socket_map, (signal.SIGTERM,))
+    shares.started(place)
+    turns = ListenInTurn(server, socket_map, shares, place)
+    cut_off = run_until_stopped(server, socket_map, (signal.SIGTERM,), turns.poll_timeout)
     if cut_off:
         print(f"Worker {os.getpid()}: {_stopped(cut_off)}", flush=True)
 
 
-def _start_worker(app: Flask, listener: socket.socket) -> int:
-    """Fork a worker. It starts with SIGTERM and SIGINT blocked, so that none arrives
-    before its own handler is in place (the parent's would run in it)."""
+def _start_worker(app: Flask, listener: socket.socket, shares: ConnectionShares, place: int) -> int:
+    """Fork a worker (in ``place`` of ``shares``). It starts with SIGTERM and SIGINT
+    blocked, so that none arrives before its own handler is in place (the parent's would
+    run in it)."""
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         pid = os.fork()
         if pid == 0:
             code = 0
             try:
-                _run_worker(app, listener)
+                _run_worker(app, listener, shares, place)
             except BaseException:
                 logging.getLogger(__name__).exception("worker stopped")
                 code = 1
@@ -292,7 +302,8 @@ def serve_forked(app: Flask, host: str, port: int, workers: int) -> None:
     process is killed, they die with it."""
     app.extensions[ENGINE_KEY].close()  # no open files shared across processes
     listener = _listen(host, port)
-    running: set[int] = set()
+    shares = ConnectionShares(workers)
+    running: dict[int, int] = {}  # each worker's place in ``shares``, by process id
     told: dict[int, int] = {}  # SIGTERMs sent to each worker
     stopping = False
 
@@ -310,7 +321,8 @@ def serve_forked(app: Flask, host: str, port: int, workers: int) -> None:
         tell(1)
 
     def start() -> None:
-        running.add(_start_worker(app, listener))
+        place = min(set(range(workers)) - set(running.values()))
+        running[_start_worker(app, listener, shares, place)] = place
         if stopping:  # the signal came while it was being started
             tell(1)
 
@@ -325,7 +337,9 @@ def serve_forked(app: Flask, host: str, port: int, workers: int) -> None:
             print(f"Serving on {shown}", flush=True)
             while running:
                 pid, _status = os.wait()  # resumed after a signal's handler has run
-                running.discard(pid)
+                if pid not in running:
+                    continue
+                shares.ended(running.pop(pid))
                 if not stopping:
                     time.sleep(RESTART_DELAY_S)  # a worker that dies at once must not spin
                 if not stopping:
