@@ -43,7 +43,7 @@ class ConnectionShares:
         """Publish that the worker in ``place`` holds ``held`` connections; True when no
         running worker holds fewer."""
         self._held[place] = held
-        return held <= min(self._held)
+        return held <= min(self._held[:])  # a slice: one call, not one a worker
 
 
 class ListenInTurn:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
+from types import MappingProxyType
 
 from search import fields
 from search.analysis.analyzers import COMPOUND_JOINER, compound_analyzer, syllable_texts
@@ -201,12 +202,20 @@ def _exclusion(syllables: list[str]) -> Condition:
     return Phrase(views, tuple(folded))
 
 
-def _filler_spans(terms: list[str], fillers: FillerWords) -> dict[int, int]:
+def _filler_spans(terms: list[str], fillers: FillerWords) -> Mapping[int, int]:
     """Where a query's filler words start, and how many syllables each has (none in a
     short query)."""
     if len(terms) <= ALL_REQUIRED_UP_TO:
         return {}
-    return fillers.spans(terms, _segmented(tuple(terms)) if fillers.learned else ())
+    return _long_query_filler_spans(tuple(terms), fillers)
+
+
+@lru_cache(maxsize=64)
+def _long_query_filler_spans(terms: tuple[str, ...], fillers: FillerWords) -> Mapping[int, int]:
+    """:func:`_filler_spans` of a long query, remembered: a search asks twice (its plan,
+    its marks)."""
+    spans = fillers.spans(list(terms), _segmented(terms) if fillers.learned else ())
+    return MappingProxyType(spans)
 
 
 def _fillers(terms: list[str], fillers: FillerWords) -> list[bool]:
