@@ -28,9 +28,6 @@ class ConnectionShares:
     def __init__(self, workers: int) -> None:
         self._held: Any = multiprocessing.RawArray(ctypes.c_int, [ABSENT] * workers)
 
-    def __len__(self) -> int:
-        return len(self._held)
-
     def started(self, place: int) -> None:
         """A worker runs in ``place``, with no connection yet."""
         self._held[place] = 0
