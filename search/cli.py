@@ -390,7 +390,9 @@ def eval_command(
 @queries_option
 @click.option("--requests", "count", default=2000, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--clients", default=16, show_default=True, type=click.IntRange(1, 256))
-@click.option("--pid", type=int, default=None, help="The server's process id, to report its memory.")
+@click.option(
+    "--pid", type=int, default=None, help="The server's process id, to report its memory and CPU a request."
+)
 @click.option(
     "--endpoint",
     type=click.Choice(["search", "suggest"]),
@@ -402,7 +404,8 @@ def load_command(
     url: str, queries_path: Path | None, count: int, clients: int, pid: int | None, endpoint: str
 ) -> None:
     """A bounded load test of /api/search on a loopback server: requests/s, latency
-    percentiles, errors (and the server's memory with --pid). Stops by itself."""
+    percentiles, errors (and the server's memory and CPU a request with --pid). Stops by
+    itself."""
     require("bench")
     from search.tools import bench, loadtest
 

@@ -21,6 +21,8 @@ def test_concurrent_readers_get_answers_without_errors(seeded_index: Path) -> No
     assert report.requests == 300
     assert report.errors == 0
     assert report.rss_after_mib is not None and report.rss_after_mib > 0
+    assert report.server_cpu_ms is not None and report.server_cpu_ms > 0
+    assert "server CPU" in str(report)
     assert (suggest.requests, suggest.errors) == (100, 0)
 
 

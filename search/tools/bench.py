@@ -66,18 +66,33 @@ def latency_of(samples_ms: list[float]) -> Latency:
     )
 
 
-def tree_rss_bytes(pid: int) -> int:
-    """Resident bytes of process ``pid`` and all its descendants (0 once it has ended):
-    a rebuild's segmenting and writing workers, or a server's worker processes."""
+def _tree(pid: int) -> list[psutil.Process]:
+    """Process ``pid`` and all its descendants (none once it has ended): a rebuild's
+    segmenting and writing workers, or a server's worker processes."""
     try:
         process = psutil.Process(pid)
-        members = [process, *process.children(recursive=True)]
+        return [process, *process.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0
+        return []
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident bytes of process ``pid`` and its descendants (0 once it has ended)."""
     total = 0
-    for member in members:
+    for member in _tree(pid):
         with contextlib.suppress(psutil.NoSuchProcess):
             total += member.memory_info().rss
+    return total
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user and system) that process ``pid`` and its running descendants
+    have used so far (0 once it has ended)."""
+    total = 0.0
+    for member in _tree(pid):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = member.cpu_times()
+            total += times.user + times.system
     return total
 
 

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from search.tools.bench import Latency, latency_of, tree_rss_bytes
+from search.tools.bench import Latency, latency_of, tree_cpu_seconds, tree_rss_bytes
 
 TIMEOUT_S = 30
 
@@ -29,6 +29,9 @@ class LoadReport:
     latency: Latency
     rss_before_mib: float | None
     rss_after_mib: float | None
+    # the server's CPU (its processes, user and system) a request: the figure that a
+    # machine's quick and slow hours change least (BENCHMARKS, session 20)
+    server_cpu_ms: float | None = None
 
     @property
     def per_second(self) -> float:
@@ -38,6 +41,8 @@ class LoadReport:
         memory = ""
         if self.rss_before_mib is not None and self.rss_after_mib is not None:
             memory = f"; server RSS {self.rss_before_mib:.0f} -> {self.rss_after_mib:.0f} MiB"
+        if self.server_cpu_ms is not None:
+            memory += f"; server CPU {self.server_cpu_ms:.2f} ms a request"
         return (
             f"{self.requests} requests, {self.errors} errors, {self.per_second:.1f} requests/s; "
             f"latency {self.latency}{memory}"
@@ -163,6 +168,7 @@ def run(
             errors += not ok
 
     before = resident_mib(pid) if pid else None
+    cpu_before = tree_cpu_seconds(pid) if pid else None
     started = time.perf_counter()
     try:
         with ThreadPoolExecutor(max_workers=clients) as pool:
@@ -171,4 +177,7 @@ def run(
         client.close()
     seconds = time.perf_counter() - started
     after = resident_mib(pid) if pid else None
-    return LoadReport(requests, errors, seconds, latency_of(latencies), before, after)
+    cpu_ms = None
+    if pid and cpu_before is not None and after is not None:
+        cpu_ms = (tree_cpu_seconds(pid) - cpu_before) * 1000 / requests
+    return LoadReport(requests, errors, seconds, latency_of(latencies), before, after, cpu_ms)
