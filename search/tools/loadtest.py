@@ -29,8 +29,9 @@ class LoadReport:
     latency: Latency
     rss_before_mib: float | None
     rss_after_mib: float | None
-    # the server's CPU (its processes, user and system) a request: the figure that a
-    # machine's quick and slow hours change least (BENCHMARKS, session 20)
+    # the server's CPU (its processes, user and system) a request: what a change of the
+    # server saves, beside requests a second, which the load client shares (BENCHMARKS,
+    # session 20)
     server_cpu_ms: float | None = None
 
     @property
