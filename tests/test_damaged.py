@@ -3,6 +3,7 @@ nothing is answered from misaligned arrays."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +97,24 @@ def test_an_updated_generation_checks_whole(tmp_path: Path) -> None:
     _built(index_dir)
     report = update_index([SEEDS], index_dir, workers=1)
     assert report.generation is not None and _check(index_dir).returncode == 0
+
+
+def test_current_is_followed_as_it_is_replaced_or_removed(tmp_path: Path) -> None:
+    """CURRENT is read again only when its file changed (a server asks every request),
+    yet a swap, an edit and a removal are each seen at once."""
+    generations = tmp_path / "generations"
+    for name in ("gen-a", "gen-b", "gen-long-name"):
+        (generations / name).mkdir(parents=True)
+    pointer = tmp_path / "CURRENT"
+    assert current_generation(tmp_path) is None
+    pointer.write_text("gen-a", encoding="utf-8")
+    assert current_generation(tmp_path) == generations / "gen-a"
+    assert current_generation(tmp_path) == generations / "gen-a"  # from memory
+    swapped = tmp_path / "CURRENT.new"
+    swapped.write_text("gen-b", encoding="utf-8")
+    os.replace(swapped, pointer)  # as a rebuild swaps it
+    assert current_generation(tmp_path) == generations / "gen-b"
+    pointer.write_text("gen-long-name", encoding="utf-8")  # edited in place
+    assert current_generation(tmp_path) == generations / "gen-long-name"
+    pointer.unlink()
+    assert current_generation(tmp_path) is None

@@ -21,6 +21,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,33 @@ BUILDING_SUFFIX = ".building"
 
 
 def current_generation(index_dir: Path) -> Path | None:
-    """The generation readers should use, or None when nothing was built yet."""
+    """The generation readers should use, or None when nothing was built yet. (A server
+    asks on every request: CURRENT is read again only when its file changed.)"""
+    pointer = os.path.join(index_dir, CURRENT)
     try:
-        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+        status = os.stat(pointer)
     except (FileNotFoundError, NotADirectoryError):
         return None
-    path = index_dir / GENERATIONS / name
+    try:
+        name = _pointed(pointer, (status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns))
+    except (FileNotFoundError, NotADirectoryError):  # replaced or removed since
+        return None
+    path = _generation_path(index_dir, name)
     return path if name and path.is_dir() else None
+
+
+@lru_cache(maxsize=64)
+def _pointed(pointer: str, identity: tuple[int, ...]) -> str:
+    """The generation name in the CURRENT file ``pointer`` as it was when ``identity``
+    (inode, size, times) was seen: ``os.replace`` gives a new CURRENT a new inode and
+    times, so a new pointer is never taken for an old one."""
+    with open(pointer, encoding="utf-8") as handle:
+        return handle.read().strip()
+
+
+@lru_cache(maxsize=64)
+def _generation_path(index_dir: Path, name: str) -> Path:
+    return index_dir / GENERATIONS / name
 
 
 def check_index(index_dir: Path) -> list[str]:
