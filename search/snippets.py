@@ -148,17 +148,58 @@ def _matches(text: str, marks: Marks, limit: int | None = None) -> list[Match]:
     folded text is searched (folding keeps offsets); no analyzer runs."""
     scanned = text if limit is None else text[:limit]
     folded = _folded(scanned)
-    found = _found_each(folded, marks.terms) if marks.plain else _scanned(folded, marks.terms)
+    if not marks.plain:
+        return _in_runs(_scanned(folded, marks.terms), marks, scanned)
     if marks.pairs:
-        pairs = marks.pairs
-        in_runs: set[int] = set()
-        for i, ((_, end, a), (start, _, b)) in enumerate(pairwise(found)):
-            if (a, b) in pairs and not _has_syllable(scanned[end:start]):
-                in_runs.add(i)
-                in_runs.add(i + 1)
-        if in_runs:
-            alone = marks.alone
-            return [match for i, match in enumerate(found) if i in in_runs or match[2] in alone]
+        runs = _runs(folded, marks.pairs)
+        if runs:  # the syllables outside them are not marked: not searched for either
+            runs.update(_found_each(folded, marks.alone))
+            return sorted(runs)
+    return _found_each(folded, marks.terms)
+
+
+def _in_runs(found: list[Match], marks: Marks, text: str) -> list[Match]:
+    """Of ``found`` (every match, in order), those in a run of the query and those
+    marked wherever they stand; all of them when there is no run."""
+    pairs = marks.pairs
+    in_runs: set[int] = set()
+    for i, ((_, end, a), (start, _, b)) in enumerate(pairwise(found)):
+        if (a, b) in pairs and not _has_syllable(text[end:start]):
+            in_runs.add(i)
+            in_runs.add(i + 1)
+    if not in_runs:
+        return found
+    alone = marks.alone
+    return [match for i, match in enumerate(found) if i in in_runs or match[2] in alone]
+
+
+@lru_cache(maxsize=8_192)
+def _pair_pattern(first: str, second: str) -> re.Pattern[str]:
+    """Two syllables (letters and digits) of folded text, ``first`` then ``second``,
+    with nothing but spaces and signs between them: a run of the query (see
+    :func:`_syllable_pattern`; what is left to check is where each starts)."""
+    a, b = re.escape(first), re.escape(second)
+    return re.compile(rf"{a}(?<![^\W_]{a})(?![.,]\d)[\W_]+{b}(?![^\W_])(?![.,]\d)")
+
+
+def _runs(folded: str, pairs: frozenset[tuple[str, str]]) -> set[Match]:
+    """The matches :func:`_in_runs` keeps for being in a run, found directly: a search
+    for each pair of the query side by side instead of one for each syllable, whose
+    matches (a common syllable's, most of them) are then mostly dropped."""
+    found: set[Match] = set()
+    for first, second in pairs:
+        if first not in folded or second not in folded:
+            continue
+        size = len(second)
+        for match in _pair_pattern(first, second).finditer(folded):
+            start, end = match.span()
+            then = end - size  # where the second starts
+            if folded[start - 1] in ".," and not _starts_syllable(folded, start):
+                continue
+            if folded[then - 1] in ".," and not _starts_syllable(folded, then):
+                continue
+            found.add((start, start + len(first), first))
+            found.add((then, end, second))
     return found
 
 

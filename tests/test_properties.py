@@ -6,7 +6,7 @@ import re
 import unicodedata
 from html import unescape
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from search import fields
@@ -91,6 +91,35 @@ def test_searching_for_each_syllable_finds_what_one_pattern_of_them_all_finds(
     folded = fold_letters(text)
     terms = frozenset(picked) | frozenset(re.findall(r"[^\W_]+", folded)[:3])
     assert _found_each(folded, terms) == _scanned(folded, terms)
+
+
+@FAST
+@given(
+    st.lists(
+        st.sampled_from(["1", "a", "b", "lao", "động", "đông", "²", "٣"])
+        | st.sampled_from([" ", ".", ",", ". ", "-", "_", "x"]),
+        max_size=24,
+    ).map("".join),
+    st.lists(st.lists(st.sampled_from(["1", "a", "b", "lao", "dong"]), min_size=1, max_size=4), max_size=3),
+    st.lists(st.sampled_from(["a", "1"]), max_size=2),
+)
+@example("1.a", [["1", "a"]], [])  # "a" does not start a syllable after "1."
+@example("a.1", [["a", "1"]], [])  # "a" does not end one before ".1"
+@example("1.a b", [["a", "b"]], [])  # nor does "a" start one after "1." in a run
+@example("lao. 1,000 lao đông lao đông", [["lao", "dong"], ["1", "000"]], ["a"])
+def test_runs_found_side_by_side_are_those_of_every_syllable_found(
+    text: str, sequences: list[list[str]], alone: list[str]
+) -> None:
+    """The pairs of the query searched for side by side mark what searching for every
+    syllable and keeping those in a run marks (around decimal marks, digits of other
+    scripts, underscores, repeated and overlapping runs)."""
+    from search.snippets import _found_each, _in_runs, _matches
+
+    marks = marks_for(sequences, alone)
+    if not marks:
+        return
+    everything = _found_each(fold_letters(text), marks.terms)
+    assert _matches(text, marks) == _in_runs(everything, marks, text)
 
 
 @FAST
