@@ -173,34 +173,63 @@ def _in_runs(found: list[Match], marks: Marks, text: str) -> list[Match]:
     return [match for i, match in enumerate(found) if i in in_runs or match[2] in alone]
 
 
+_SYLLABLE = re.compile(r"[^\W_]+")
+
+
 @lru_cache(maxsize=8_192)
-def _pair_pattern(first: str, second: str) -> re.Pattern[str]:
-    """Two syllables (letters and digits) of folded text, ``first`` then ``second``,
-    with nothing but spaces and signs between them: a run of the query (see
-    :func:`_syllable_pattern`; what is left to check is where each starts)."""
-    a, b = re.escape(first), re.escape(second)
-    return re.compile(rf"{a}(?<![^\W_]{a})(?![.,]\d)[\W_]+{b}(?![^\W_])(?![.,]\d)")
+def _odd_gap_pattern(term: str) -> re.Pattern[str]:
+    """``term`` (letters and digits) as a whole syllable of folded text (see
+    :func:`_syllable_pattern`) and the signs and spaces after it, unless they are one
+    space before a syllable ("lao, động", "lao - động", "lao động." but not "lao động")."""
+    escaped = re.escape(term)
+    return re.compile(rf"{escaped}(?<![^\W_]{escaped})(?![.,]\d)(?! [^\W_])[\W_]+")
 
 
 def _runs(folded: str, pairs: frozenset[tuple[str, str]]) -> set[Match]:
-    """The matches :func:`_in_runs` keeps for being in a run, found directly: a search
-    for each pair of the query side by side instead of one for each syllable, whose
-    matches (a common syllable's, most of them) are then mostly dropped."""
-    found: set[Match] = set()
+    """The matches :func:`_in_runs` keeps for being in a run, found directly, without
+    searching for every syllable (a common one's matches are mostly dropped): for each
+    pair of the query, a string search for the two with one space between them, the
+    usual run; and for each first syllable, a search for it before any other gap,
+    the syllable after which is read. (A pattern for each pair cost more to compile
+    than all its searches: a question has new pairs, its syllables are seldom new.)"""
+    after: dict[str, set[str]] = {}
     for first, second in pairs:
-        if first not in folded or second not in folded:
+        after.setdefault(first, set()).add(second)
+    found: set[Match] = set()
+    for first, seconds in after.items():
+        if first not in folded:
             continue
-        size = len(second)
-        for match in _pair_pattern(first, second).finditer(folded):
-            start, end = match.span()
-            then = end - size  # where the second starts
+        size = len(first)
+        for second in seconds:
+            side_by_side = f"{first} {second}"
+            at = folded.find(side_by_side)
+            while at != -1:
+                end = at + len(side_by_side)
+                if _starts_syllable(folded, at) and _ends_syllable(folded, end):
+                    found.add((at, at + size, first))
+                    found.add((end - len(second), end, second))
+                at = folded.find(side_by_side, at + 1)
+        for match in _odd_gap_pattern(first).finditer(folded):
+            start, then = match.span()  # the first syllable, then the gap
             if folded[start - 1] in ".," and not _starts_syllable(folded, start):
                 continue
-            if folded[then - 1] in ".," and not _starts_syllable(folded, then):
+            word = _SYLLABLE.match(folded, then)
+            if word is None or word.group() not in seconds:
                 continue
-            found.add((start, start + len(first), first))
-            found.add((then, end, second))
+            if _starts_syllable(folded, then) and _ends_syllable(folded, word.end()):
+                found.add((start, start + size, first))
+                found.add((then, word.end(), word.group()))
     return found
+
+
+def _ends_syllable(text: str, end: int) -> bool:
+    """No letter or digit just after ``end``, nor a decimal mark and a digit."""
+    if end == len(text):
+        return True
+    after = text[end]
+    if after.isalnum():
+        return False
+    return not (after in ".," and text[end + 1 : end + 2].isdecimal())
 
 
 def _has_syllable(gap: str) -> bool:

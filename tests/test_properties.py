@@ -61,8 +61,13 @@ def test_normalisation_is_idempotent_and_form_blind(text: str) -> None:
 
 
 @FAST
-@given(st.text(max_size=80) | st.text(alphabet=st.sampled_from(VIETNAMESE + "ĐÂ😀\ud800 1.,"), max_size=80))
+@given(
+    st.text(max_size=80)
+    | st.text(alphabet=st.sampled_from(VIETNAMESE + "ĐÂ😀\ud800 1.,"), max_size=80)
+    | st.text(alphabet=st.sampled_from(VIETNAMESE + "ĐÂ😀\ud800 1.,"), min_size=100, max_size=300)
+)
 def test_fast_letter_folding_is_the_translation_table(text: str) -> None:
+    """Short texts (headlines) are translated, long ones looked up as an array."""
     assert fold_letters(text) == text.translate(FOLD_LETTERS)
 
 
@@ -107,6 +112,9 @@ def test_searching_for_each_syllable_finds_what_one_pattern_of_them_all_finds(
 @example("a.1", [["a", "1"]], [])  # "a" does not end one before ".1"
 @example("1.a b", [["a", "b"]], [])  # nor does "a" start one after "1." in a run
 @example("lao. 1,000 lao đông lao đông", [["lao", "dong"], ["1", "000"]], ["a"])
+@example("lao, đông lao", [["lao", "dong"]], [])  # a run across a comma
+@example("lao đông1 lao", [["lao", "dong"]], [])  # "đông1" is not "đông"
+@example("a 1.5 a", [["a", "1"]], [])  # nor is "1.5" "1"
 def test_runs_found_side_by_side_are_those_of_every_syllable_found(
     text: str, sequences: list[list[str]], alone: list[str]
 ) -> None:
