@@ -236,3 +236,17 @@ def test_snippet_windows_hold_the_most_distinct_query_syllables(
     matches = [(start, start + 1, terms[start]) for start in starts]
     expected = _best_windows_by_counting_each(matches, chars, count, apart)
     assert _best_windows(matches, chars, count, apart) == expected
+
+
+@FAST
+@given(
+    st.sampled_from([fields.PAIRS, fields.BODY, fields.BODY_FOLDED]),
+    st.lists(st.text(alphabet=st.sampled_from("ađ_1 Ư"), max_size=6), min_size=1, max_size=5),
+)
+def test_one_terms_key_is_the_one_many_terms_are_given(view: str, terms: list[str]) -> None:
+    """A query names each term with Python integers, a build names many with numpy:
+    the same key and check, pairs ("a_b", with or without the joiner) included."""
+    from search.backends.local.term_keys import term_key, term_keys
+
+    keys, checks = term_keys(view, terms)
+    assert [term_key(view, term) for term in terms] == list(zip(keys.tolist(), checks.tolist(), strict=True))
