@@ -77,7 +77,7 @@ Match = tuple[int, int, str]  # start, end, folded syllable
 _START = re.Match.start
 _SYLLABLE_CHARACTER = re.compile(r"[^\W_]")  # a letter or digit, as str.isalnum
 _OPEN, _CLOSE = "\x0e", "\x0f"  # where a mark opens and closes, before escaping
-FOLDED_CACHED = 4_096  # texts whose folded form is remembered (the articles shown lately)
+FOLDED_CACHED = 8_192  # texts whose folded form is remembered (the headlines and texts shown lately)
 _folded = lru_cache(maxsize=FOLDED_CACHED)(fold_letters)
 
 

@@ -125,7 +125,7 @@ class _Matched(NamedTuple):
 
 
 NEIGHBOURS_CACHED = 50_000  # words whose neighbours one edit away a generation remembers
-DOCUMENTS_CACHED = 2_048  # stored articles a generation keeps decoded (about 6 KB each)
+DOCUMENTS_CACHED = 4_096  # stored articles a generation keeps decoded (about 6 KB each)
 
 
 def _close_all(searchers: list[Searcher], lock: threading.Lock) -> None:
