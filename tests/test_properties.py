@@ -6,6 +6,7 @@ import re
 import unicodedata
 from html import unescape
 
+import numpy as np
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -250,3 +251,34 @@ def test_one_terms_key_is_the_one_many_terms_are_given(view: str, terms: list[st
 
     keys, checks = term_keys(view, terms)
     assert [term_key(view, term) for term in terms] == list(zip(keys.tolist(), checks.tolist(), strict=True))
+
+
+@FAST
+@given(
+    st.lists(st.lists(st.integers(0, 4), max_size=40), min_size=1, max_size=4),
+    st.lists(st.lists(st.integers(0, 2), min_size=1, max_size=2, unique=True), min_size=5, max_size=5),
+)
+@example([[0] + [1] * 19 + [2]], [[0], [1], [1], [0], [0]])  # a window ends before its 21st syllable
+def test_the_best_window_is_what_trying_every_window_finds(
+    documents: list[list[int]], stands: list[list[int]]
+) -> None:
+    """:meth:`Proximity.shares` (every window, every clause at once, in numpy) against
+    the definition: for each syllable found, the clauses some syllable of which stands
+    within WINDOW of it, weighed; the best of a document's windows."""
+    from search.query.proximity import WINDOW, Proximity
+
+    scoring = Proximity(
+        {f"t{term}": tuple(clauses) for term, clauses in enumerate(stands)}, (0.5, 0.25, 0.25)
+    )
+    found = [(d, p, t) for d, sequence in enumerate(documents) for p, t in enumerate(sequence) if t % 2 == 0]
+    document, position, term = np.array(found, dtype=np.int64).reshape(-1, 3).T
+    expected = [0.0] * len(documents)
+    for d, p, _ in found:
+        share = 0.0
+        for clause, weight in enumerate(scoring.weights):
+            if any(d2 == d and p <= p2 < p + WINDOW and clause in stands[t2] for d2, p2, t2 in found):
+                share += weight
+        expected[d] = max(expected[d], share)
+    assert scoring.shares(len(documents), document, position, term).tolist() == [
+        min(e, 1.0) for e in expected
+    ]

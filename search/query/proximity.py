@@ -62,21 +62,18 @@ class Proximity:
         best = np.zeros(documents)
         if not len(document):
             return best
-        at = document.astype(np.int64) * _DOCUMENT_SPACING + position
+        at = document.astype(np.int64) * _DOCUMENT_SPACING + position  # ascending
+        stands_for = np.zeros((len(self.clauses_of), len(self.weights)), dtype=bool)  # term x clause
+        rows = [row for row, clauses in enumerate(self.clauses_of.values()) for _ in clauses]
+        stands_for[rows, [clause for clauses in self.clauses_of.values() for clause in clauses]] = True
+        # each clause's first position at or after each syllable found: a running minimum
+        # from the end, every clause at once
+        later = np.where(stands_for[term].T, at, np.iinfo(np.int64).max)
+        following = np.minimum.accumulate(later[:, ::-1], axis=1)[:, ::-1]
+        inside = following < at + WINDOW
         held = np.zeros(len(at))
-        stands_for = np.array(  # term x clause
-            [
-                [clause in clauses for clause in range(len(self.weights))]
-                for clauses in self.clauses_of.values()
-            ],
-            dtype=bool,
-        ).reshape(len(self.clauses_of), len(self.weights))
         for clause, weight in enumerate(self.weights):
-            mine = at[stands_for[term, clause]]
-            if not len(mine):
-                continue
-            following = np.minimum(np.searchsorted(mine, at), len(mine) - 1)
-            held += weight * ((mine[following] >= at) & (mine[following] < at + WINDOW))
+            held += weight * inside[clause]
         np.maximum.at(best, document, held)
         return np.minimum(best, 1.0)
 
