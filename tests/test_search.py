@@ -8,6 +8,7 @@ import pytest
 
 from search.backends.local.engine import LocalEngine
 from search.engine import Engine
+from search.lexicon.abbreviations import Abbreviations
 from search.query.planner import parse
 from search.results import BadRequest, SearchRequest
 
@@ -149,7 +150,6 @@ def test_an_abbreviation_is_marked_beside_the_runs_of_its_other_form(
     """A one-syllable abbreviation stands in no run of the query, and the runs of its
     other form used to hide it: a reader who typed "LĐLĐ" saw only "Liên đoàn Lao động"
     marked."""
-    from search.lexicon.abbreviations import Abbreviations
     from search.query import planner
     from search.snippets import mark_all
 
@@ -260,3 +260,15 @@ def test_an_empty_text_does_not_spoil_the_scores(tmp_path) -> None:
     hits = LocalEngine(tmp_path / "index").search(SearchRequest(query="công đoàn chương mỹ")).hits
     assert [hit.id for hit in hits] == ["full"]
     assert all(math.isfinite(hit.score) for hit in hits)
+
+
+def test_abbreviation_spans_are_remembered_not_shared() -> None:
+    """A search asks for its query's abbreviation spans twice (plan, marks): the second
+    answer comes from memory, the same, and what a caller does to it changes no other."""
+    table = Abbreviations({"lđlđ": "liên đoàn lao động"})
+    query = ["lđlđ", "quận", "liên", "đoàn", "lao", "động"]
+    first = table.alternatives(query)
+    assert first == [(0, 1, ["liên", "đoàn", "lao", "động"]), (2, 6, ["lđlđ"])]
+    first[0][2].append("changed")
+    assert table.alternatives(list(query)) == [(0, 1, ["liên", "đoàn", "lao", "động"]), (2, 6, ["lđlđ"])]
+    assert table.alternatives(["lien", "doan", "lao", "dong"]) == [(0, 4, ["lđlđ"])]  # accents ignored

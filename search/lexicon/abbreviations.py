@@ -117,6 +117,9 @@ class AbbreviationMiner:
         return miner
 
 
+SPANS_REMEMBERED = 1_024  # queries whose abbreviation spans are kept
+
+
 class Abbreviations:
     """Short form <-> long form, both as lowercased accented syllables joined by spaces."""
 
@@ -130,6 +133,8 @@ class Abbreviations:
             self._table({fold(k): v for k, v in self.pairs.items()}),
             self._table({fold(v): k for k, v in self.pairs.items()}),
         ]
+        # the spans of queries asked lately: a search asks twice (its plan, its marks)
+        self._spans: dict[tuple[str, ...], tuple[tuple[int, int, tuple[str, ...]], ...]] = {}
 
     @staticmethod
     def _table(forms: dict[str, str]) -> tuple[dict[tuple[str, ...], tuple[int, list[str]]], set[int]]:
@@ -147,15 +152,24 @@ class Abbreviations:
 
         ``syllables`` are the query's lowercased syllables; matching ignores accents.
         """
+        key = tuple(syllables)
+        spans = self._spans.get(key)
+        if spans is None:
+            if len(self._spans) >= SPANS_REMEMBERED:
+                self._spans.clear()
+            spans = self._spans[key] = self._find(key)
+        return [(start, end, list(other)) for start, end, other in spans]
+
+    def _find(self, syllables: tuple[str, ...]) -> tuple[tuple[int, int, tuple[str, ...]], ...]:
         folded = [fold(s) for s in syllables]
-        found: list[tuple[tuple[int, int, int], tuple[int, int, list[str]]]] = []
+        found: list[tuple[tuple[int, int, int], tuple[int, int, tuple[str, ...]]]] = []
         for direction, (table, lengths) in enumerate(self._tables):
             for n in lengths:
                 for start in range(len(folded) - n + 1):
                     hit = table.get(tuple(folded[start : start + n]))
                     if hit is not None:
-                        found.append(((direction, hit[0], start), (start, start + n, list(hit[1]))))
-        return [span for _order, span in sorted(found, key=lambda item: item[0])]
+                        found.append(((direction, hit[0], start), (start, start + n, tuple(hit[1]))))
+        return tuple(span for _order, span in sorted(found, key=lambda item: item[0]))
 
     def save(self, folder: Path) -> None:
         text = json.dumps(self.pairs, ensure_ascii=False, indent=0, sort_keys=True)
