@@ -32,3 +32,20 @@ def test_top_values_are_those_of_all_counts(
     assert facet_buckets("district", shown, selected, size) == facet_buckets(
         "district", everything, selected, size
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    owners=st.lists(st.integers(0, len(VALUES) - 1), min_size=0, max_size=60),
+    matched=st.lists(st.booleans(), min_size=40, max_size=40),
+)
+def test_counts_are_those_of_every_pair(owners: list[int], matched: list[bool]) -> None:
+    """Each value's count is how many of the matched documents have it (values no
+    document has, and documents with several values, included)."""
+    documents = np.arange(len(owners), dtype=np.int64) % 40
+    facet = Facet(VALUES, documents, np.array(owners, dtype=np.int64))
+    expected: dict[str, int] = {}
+    for document, owner in zip(documents.tolist(), owners, strict=True):
+        if matched[document]:
+            expected[VALUES[owner]] = expected.get(VALUES[owner], 0) + 1
+    assert facet.counts(np.array(matched)) == expected

@@ -118,12 +118,20 @@ class Facet:
         self.values = values
         self.documents = documents[order]  # document numbers, one a (document, value) pair
         self.value_index = value_index[order].astype(np.intp)  # position in ``values``
+        # the same pairs value by value, and where each value's run starts (values that
+        # have documents only): counting sums each run of the mask read in this order
+        by_value = np.argsort(self.value_index, kind="stable")
+        self._documents_by_value = self.documents[by_value]
+        self._counted, self._run_starts = np.unique(self.value_index[by_value], return_index=True)
 
     def _counts(self, mask: np.ndarray) -> np.ndarray:
-        """How many of ``mask``'s documents have each value: the mask as the weights of a
-        count (twice as fast as picking the pairs first; exact, the sums being whole)."""
-        weights = mask[self.documents]
-        return np.bincount(self.value_index, weights=weights, minlength=len(self.values)).astype(np.int64)
+        """How many of ``mask``'s documents have each value: the sum of each value's run
+        of the mask (twice as fast as a count weighted by it)."""
+        counts = np.zeros(len(self.values), dtype=np.int64)
+        if len(self._run_starts):
+            picked = mask[self._documents_by_value].view(np.uint8)
+            counts[self._counted] = np.add.reduceat(picked, self._run_starts, dtype=np.int64)
+        return counts
 
     def counts(self, mask: np.ndarray) -> dict[str, int]:
         counts = self._counts(mask)
