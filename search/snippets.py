@@ -306,8 +306,8 @@ def _counted(chars: int) -> int:
 def snippet(text: str, marks: Marks, chars: int = SNIPPET_CHARS, fragments: int = 2) -> str:
     """The best fragments of ``text`` with the query's words marked, as HTML on one
     line; the opening of the text when no query word occurs in its first
-    ``CHAR_LIMIT`` characters. The cost per hit is a string search of those characters
-    for each query syllable."""
+    ``CHAR_LIMIT`` characters. The cost per hit is a few string searches of those
+    characters for each pair of the query's syllables (see :func:`_runs`)."""
     matches = _matches(text, marks, CHAR_LIMIT) if marks else []
     if not matches:
         return _opening(text, FALLBACK_CHARS)
