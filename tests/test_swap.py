@@ -3,8 +3,10 @@ server's prepare thread, and searches keep answering from the previous one meanw
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -61,3 +63,28 @@ def test_an_engine_without_a_prepare_thread_follows_a_rebuild_at_once(tmp_path: 
     assert _total(engine, "chương mỹ") == 1
     _build(tmp_path, index_dir, "Mê Linh")
     assert _total(engine, "mê linh") == 1
+
+
+def test_a_generation_swapped_out_is_freed_without_the_cyclic_collector(tmp_path: Path) -> None:
+    """The server freezes what it loaded at start (``gc.freeze`` in webui/server.py): the
+    cyclic collector never frees it. A generation swapped out later must go by reference
+    counting alone, or every rebuild would leave one behind, open files and all."""
+    index_dir = tmp_path / "index"
+    _build(tmp_path, index_dir, "Chương Mỹ")
+    engine = LocalEngine(index_dir)
+    engine.follow_in_background()
+    assert engine.prepare() and _total(engine, "chương mỹ") == 1
+    old = engine._shared
+    assert old is not None
+    gone = [weakref.ref(old), weakref.ref(old.retriever), weakref.ref(old.index)]
+    searcher = weakref.ref(engine._local.opened.searcher)
+    del old
+    gc.collect()
+    gc.disable()
+    try:
+        time.sleep(0.01)
+        _build(tmp_path, index_dir, "Mê Linh")
+        assert engine.prepare() and _total(engine, "mê linh") == 1  # this thread moved on
+        assert [ref() is None for ref in [*gone, searcher]] == [True] * 4
+    finally:
+        gc.enable()
