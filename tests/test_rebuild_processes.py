@@ -23,7 +23,7 @@ from search.results import SearchRequest
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 CHUONG_MY = "000_883de19ce3b78452"
-COPIES = 160  # of the five seeds: a rebuild long enough to watch and kill
+COPIES = 480  # of the five seeds: a rebuild long enough to watch and kill, even on a busy machine
 
 
 @pytest.fixture(scope="module")
