@@ -51,12 +51,16 @@ class _KnownKeys(dict[str, bytes]):
 _known_keys: dict[str, _KnownKeys] = {}
 
 
-def hashed(view: str, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The BLAKE2b keys and checks of ``terms`` as terms of ``view`` (memoised)."""
+def _known(view: str) -> _KnownKeys:
     known = _known_keys.get(view)
     if known is None:
         known = _known_keys[view] = _KnownKeys(view)
-    digests = np.frombuffer(b"".join(map(known.__getitem__, terms)), dtype=_DIGEST)
+    return known
+
+
+def hashed(view: str, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The BLAKE2b keys and checks of ``terms`` as terms of ``view`` (memoised)."""
+    digests = np.frombuffer(b"".join(map(_known(view).__getitem__, terms)), dtype=_DIGEST)
     return np.ascontiguousarray(digests["key"]), np.ascontiguousarray(digests["check"])
 
 
@@ -108,10 +112,7 @@ def term_key(view: str, term: str) -> tuple[int, int]:
 
 def _named(view: str, term: str) -> tuple[int, int]:
     """:func:`hashed` of one term, as integers."""
-    known = _known_keys.get(view)
-    if known is None:
-        known = _known_keys[view] = _KnownKeys(view)
-    digest = known[term]
+    digest = _known(view)[term]
     return int.from_bytes(digest[: KEY.itemsize], "little"), int.from_bytes(digest[KEY.itemsize :], "little")
 
 
