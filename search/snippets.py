@@ -75,7 +75,7 @@ def _opening(text: str, limit: int) -> str:
 
 Match = tuple[int, int, str]  # start, end, folded syllable
 _START = re.Match.start
-_SYLLABLE_CHARACTER = re.compile(r"[^\W_]")  # a letter or digit, as str.isalnum
+_SYLLABLE = re.compile(r"[^\W_]+")  # letters and digits, as str.isalnum
 _OPEN, _CLOSE = "\x0e", "\x0f"  # where a mark opens and closes, before escaping
 FOLDED_CACHED = 8_192  # texts whose folded form is remembered (the headlines and texts shown lately)
 _folded = lru_cache(maxsize=FOLDED_CACHED)(fold_letters)
@@ -165,15 +165,11 @@ def _in_runs(found: list[Match], marks: Marks, text: str) -> list[Match]:
     in_runs: set[int] = set()
     for i, ((_, end, a), (start, _, b)) in enumerate(pairwise(found)):
         if (a, b) in pairs and not _has_syllable(text[end:start]):
-            in_runs.add(i)
-            in_runs.add(i + 1)
+            in_runs.update((i, i + 1))
     if not in_runs:
         return found
     alone = marks.alone
     return [match for i, match in enumerate(found) if i in in_runs or match[2] in alone]
-
-
-_SYLLABLE = re.compile(r"[^\W_]+")
 
 
 @lru_cache(maxsize=8_192)
@@ -234,7 +230,7 @@ def _ends_syllable(text: str, end: int) -> bool:
 
 def _has_syllable(gap: str) -> bool:
     """A letter or digit in ``gap`` (``str.isalnum``: what ``[^\\W_]`` matches)."""
-    return gap != " " and _SYLLABLE_CHARACTER.search(gap) is not None
+    return gap != " " and _SYLLABLE.search(gap) is not None
 
 
 def _html(text: str, begin: int, end: int, matches: list[Match]) -> str:
