@@ -361,3 +361,27 @@ def test_numbers_and_seconds_in_vietnamese_style() -> None:
 )
 def test_parse_origins(value: str | list[str] | None, expected: list[str]) -> None:
     assert parse_origins(value) == expected
+
+
+def test_the_pager_offers_only_the_pages_a_reader_can_open(app: Flask) -> None:
+    """10,206 results are 1,021 pages of 10, but a page past MAX_PAGE is refused (400):
+    the pager ends at it, says so, and links nowhere beyond."""
+    from webui.presenter import SearchPage
+    from webui.schemas import MAX_PAGE
+
+    def page(number: int) -> tuple[SearchPage, str]:
+        request = SearchRequest(query="công đoàn", sort="date", page=number)
+        view = present(SearchResult(request, 10_206, 1.0, [], {"district": [], "year": []}))
+        with app.test_request_context("/"):
+            return view, render_template("search.html", page=view)
+
+    view, html = page(300)
+    assert [link.number for link in view.pages][-1] == MAX_PAGE
+    assert f"Trang 300/{formatting.vi_number(MAX_PAGE)}" in html
+    assert "Chỉ xem được" in html
+    view, html = page(MAX_PAGE)
+    assert view.next_url is None
+    linked = [int(n) for n in re.findall(r"page=(\d+)", html)]
+    assert linked and max(linked) == MAX_PAGE
+    small = present(SearchResult(SearchRequest(query="x", page=2), 25, 1.0, [], {"district": [], "year": []}))
+    assert small.last_page == 3 and not small.paged_in_part

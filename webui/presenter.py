@@ -19,6 +19,7 @@ from search.results import (
 )
 from webui import urls
 from webui.formatting import has_diacritics
+from webui.schemas import MAX_PAGE
 
 FACET_TITLES = {"district": "Địa phương", "year": "Năm"}
 FACET_VISIBLE = 8  # more values fold into a "Xem thêm" disclosure
@@ -87,6 +88,12 @@ class SearchPage:
     first_number: int
     suggestion_url: str | None
     accents_hint: bool
+    last_page: int = 1  # the last page a reader can open (at most MAX_PAGE)
+
+    @property
+    def paged_in_part(self) -> bool:
+        """More results than the pages a reader can open hold."""
+        return self.result.pages > self.last_page
 
     @property
     def filtered(self) -> bool:
@@ -156,7 +163,7 @@ def present(
     """The page's view of ``result``; ``base`` is the search page's path; ``found``: the
     values of one facet that the reader looked for by typing (without JavaScript)."""
     request = result.request
-    last = result.pages
+    last = min(result.pages, MAX_PAGE)  # a page past it is refused (400): never linked
     suggestion_url = None
     if result.suggestion:
         suggestion_url = urls.search_url(SearchRequest(query=result.suggestion), base)
@@ -178,4 +185,5 @@ def present(
         first_number=(request.page - 1) * request.per_page + 1,
         suggestion_url=suggestion_url,
         accents_hint=bool(request.query.strip()) and not has_diacritics(request.query),
+        last_page=last,
     )
