@@ -22,19 +22,20 @@ from waitress.channel import HTTPChannel
 from search.children import tied_to_this_process
 from search.errors import NoIndex
 from search.results import SearchRequest
+from webui import inline_tasks
 from webui.app import create_app
 from webui.balance import ConnectionShares, ListenInTurn
+from webui.inline_tasks import InlineTasks
 from webui.routes import ENGINE_KEY
 
 WARM_UP_QUERY = "khởi động"
 # Threads a server process answers with. One process alone keeps several, so that cheap
 # requests (suggestions, pages, /healthz) are answered while a search computes (searches
-# take turns: LocalEngine computes one at a time). A worker of several keeps one, as
-# pre-fork servers' sync workers do: the other workers are the concurrency, and a second
-# thread cost each search about 1 ms more CPU (16 clients, 36k articles, 2 workers:
-# 7.1 -> 6.0 ms a request, 263 -> 309 requests/s; BENCHMARKS, session 20).
+# take turns: LocalEngine computes one at a time). A worker of several answers in its
+# loop's own thread (webui.inline_tasks), as pre-fork servers' sync workers do: the other
+# workers are the concurrency, and each thread more cost each search CPU (a second task
+# thread about 1 ms, the first 0.3 ms; BENCHMARKS, sessions 20 and 22).
 THREADS = 4
-WORKER_THREADS = 1
 # What waitress accepts. Its defaults let 100 connections that send half a request (or
 # nothing) take every place, so that a reader waits 30 s and fails; idle connections cost
 # nothing here (poll, not select, which stops at 1,024), so many may wait, briefly. A
@@ -200,12 +201,14 @@ def run_until_stopped(
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # a worker starts with them blocked
     try:
         while not stopping:
+            waiting = server.adj.asyncore_loop_timeout if poll_timeout is None else poll_timeout()
             wasyncore.loop(
-                timeout=server.adj.asyncore_loop_timeout if poll_timeout is None else poll_timeout(),
+                timeout=inline_tasks.poll_timeout(server, waiting),
                 use_poll=server.adj.asyncore_use_poll,
                 map=socket_map,
                 count=1,
             )
+            inline_tasks.answer_waiting(server)
         return drain(server, socket_map)
     finally:
         wasyncore.close_all(socket_map, ignore_all=True)
@@ -254,7 +257,9 @@ def drain(server: Any, socket_map: dict[int, Any], grace: float = DRAIN_SECONDS)
                 channel.handle_close()  # idle (between keep-alive requests), or took too long to ask
         if not waiting or now >= deadline:
             break
-        wasyncore.loop(timeout=DRAIN_POLL_S, use_poll=server.adj.asyncore_use_poll, map=socket_map, count=1)
+        timeout = inline_tasks.poll_timeout(server, DRAIN_POLL_S)
+        wasyncore.loop(timeout=timeout, use_poll=server.adj.asyncore_use_poll, map=socket_map, count=1)
+        inline_tasks.answer_waiting(server)
     server.task_dispatcher.shutdown(cancel_pending=True, timeout=max(0.1, deadline - time.monotonic()))
     return waiting
 
@@ -270,8 +275,10 @@ def _run_worker(app: Flask, listener: socket.socket, shares: ConnectionShares, p
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     keep_prepared(app)
     socket_map: dict[int, Any] = {}
-    options = {**SERVER_OPTIONS, "threads": WORKER_THREADS}
-    server = create_server(app, map=socket_map, sockets=[listener], **options)
+    # waitress takes a dispatcher of tasks in place of its threads (``_dispatcher``, the
+    # hook its own tests use); the loop below answers the requests it queues
+    tasks = InlineTasks()
+    server = create_server(app, map=socket_map, sockets=[listener], _dispatcher=tasks, **SERVER_OPTIONS)
     shares.started(place)
     turns = ListenInTurn(server, socket_map, shares, place)
     cut_off = run_until_stopped(server, socket_map, (signal.SIGTERM,), turns.poll_timeout)
