@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from html import escape
 from itertools import pairwise
 
@@ -324,7 +324,7 @@ def hit(document: Document, score: float | None, marks: Marks) -> Hit:
     return Hit(
         id=document.id,
         title=document.title,
-        title_html=mark_all(document.title, marks),
+        marked_title=partial(mark_all, document.title, marks),
         snippet=snippet(document.body, marks),
         url=document.url,
         district=document.district,
