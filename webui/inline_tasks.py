@@ -4,8 +4,8 @@ waitress hands every request to a task thread and back: the loop thread parses i
 wakes a task thread, which runs the app and wakes the loop again to send the answer.
 A worker of ``serve --workers N`` answers one request at a time anyway (the other
 workers are the concurrency, as with pre-fork servers' sync workers), so the hand-offs
-only cost: answering in the loop's thread cost the server 0.3 ms of CPU less a search,
-about 5 % (16 clients, 36k articles, 2 workers; BENCHMARKS, session 22).
+only cost: answered in the loop's thread, a request costs the server 0.1-0.4 ms of CPU
+less, most of it system time (16 clients, 36k articles, 2 workers; BENCHMARKS, session 22).
 
 One request is answered between two polls, not every request the poll brought: a
 connection just accepted, or a request just arrived, waits for one search, not for a
