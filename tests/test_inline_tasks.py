@@ -14,7 +14,7 @@ from waitress import create_server, wasyncore
 
 from webui import inline_tasks
 from webui.inline_tasks import InlineTasks
-from webui.server import SERVER_OPTIONS, drain
+from webui.server import SERVER_OPTIONS, WORKER_OPTIONS, drain
 
 TIMEOUT_S = 5
 
@@ -142,3 +142,45 @@ def test_the_drain_answers_a_request_that_was_waiting() -> None:
         assert drain(server, socket_map, grace=TIMEOUT_S) == 0  # none left busy
         client.setblocking(True)
         assert b"answer to /waiting" in client.recv(65536)
+
+
+CHUNK = b"x" * (8 * 2**20)
+
+
+def streamed(_environ: dict[str, Any], start_response: Callable[..., object]) -> Iterable[bytes]:
+    """An answer in three chunks of 8 MiB: past waitress's 16 MiB high watermark before the
+    client reads any of it."""
+    start_response("200 OK", [("Content-Type", "application/octet-stream")])
+    return [CHUNK, CHUNK, CHUNK]
+
+
+def test_an_answer_past_the_high_watermark_does_not_stop_the_loop() -> None:
+    """waitress makes a task thread wait while more than its high watermark is unsent, for
+    the loop to send it: the loop waiting for itself would never answer again."""
+    socket_map: dict[int, Any] = {}
+    server = create_server(
+        streamed, map=socket_map, host="127.0.0.1", port=0, _dispatcher=InlineTasks(), **WORKER_OPTIONS
+    )
+    answered = threading.Event()
+
+    def loop() -> None:
+        while not answered.is_set():
+            step(server, socket_map)
+
+    try:
+        with socket.create_connection(("127.0.0.1", server.effective_port), timeout=TIMEOUT_S) as client:
+            client.sendall(get("/big"))
+            looping = threading.Thread(target=loop, daemon=True)
+            looping.start()
+            time.sleep(0.5)  # the whole answer is made before the client reads any of it
+            received = 0
+            deadline = time.monotonic() + 4 * TIMEOUT_S
+            while received < 3 * len(CHUNK) and time.monotonic() < deadline:
+                received += len(client.recv(2**20))
+            answered.set()
+            looping.join(TIMEOUT_S)
+        assert received >= 3 * len(CHUNK), "the loop stopped before the answer was sent"
+        assert not looping.is_alive()
+    finally:
+        answered.set()
+        wasyncore.close_all(socket_map, ignore_all=True)

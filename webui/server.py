@@ -50,6 +50,11 @@ SERVER_OPTIONS = {
     "max_request_header_size": 64 * 1024,  # request line and headers: 431 beyond
     "max_request_body_size": 1024 * 1024,  # 413 beyond
 }
+# A worker answers in its loop's thread (webui.inline_tasks). waitress makes the thread
+# that writes an answer wait while more than 16 MiB of it is unsent, for the loop to send
+# it; the loop would then wait for itself. A worker's answers are buffered whole instead
+# (past 1 MiB in a temporary file, as waitress does).
+WORKER_OPTIONS = {**SERVER_OPTIONS, "outbuf_high_watermark": 2**62}
 LISTEN_BACKLOG = 1024
 # waitress warns "Task queue depth is N" for every request that waits for a thread: under
 # a steady load, a line a request on the console. One such line every so often says the
@@ -278,7 +283,7 @@ def _run_worker(app: Flask, listener: socket.socket, shares: ConnectionShares, p
     # waitress takes a dispatcher of tasks in place of its threads (``_dispatcher``, the
     # hook its own tests use); the loop below answers the requests it queues
     tasks = InlineTasks()
-    server = create_server(app, map=socket_map, sockets=[listener], _dispatcher=tasks, **SERVER_OPTIONS)
+    server = create_server(app, map=socket_map, sockets=[listener], _dispatcher=tasks, **WORKER_OPTIONS)
     shares.started(place)
     turns = ListenInTurn(server, socket_map, shares, place)
     cut_off = run_until_stopped(server, socket_map, (signal.SIGTERM,), turns.poll_timeout)
