@@ -34,7 +34,7 @@ WARM_UP_QUERY = "khởi động"
 # take turns: LocalEngine computes one at a time). A worker of several answers in its
 # loop's own thread (webui.inline_tasks), as pre-fork servers' sync workers do: the other
 # workers are the concurrency, and each thread more cost each search CPU (a second task
-# thread about 1 ms, the first 0.3 ms; BENCHMARKS, sessions 20 and 22).
+# thread about 1 ms, the first 0.1-0.4 ms; BENCHMARKS, sessions 20 and 22).
 THREADS = 4
 # What waitress accepts. Its defaults let 100 connections that send half a request (or
 # nothing) take every place, so that a reader waits 30 s and fails; idle connections cost
