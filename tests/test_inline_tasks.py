@@ -14,7 +14,7 @@ from waitress import create_server, wasyncore
 
 from webui import inline_tasks
 from webui.inline_tasks import InlineTasks
-from webui.server import SERVER_OPTIONS, WORKER_OPTIONS, drain
+from webui.server import WORKER_OPTIONS, drain
 
 TIMEOUT_S = 5
 
@@ -35,10 +35,12 @@ class App:
 
 
 @contextmanager
-def inline_server(app: App) -> Iterator[tuple[Any, dict[int, Any]]]:
+def inline_server(app: Callable[..., Iterable[bytes]]) -> Iterator[tuple[Any, dict[int, Any]]]:
+    """``app`` served as a worker serves it: its options, its dispatcher (the test drives
+    the loop)."""
     socket_map: dict[int, Any] = {}
     server = create_server(
-        app, map=socket_map, host="127.0.0.1", port=0, _dispatcher=InlineTasks(), **SERVER_OPTIONS
+        app, map=socket_map, host="127.0.0.1", port=0, _dispatcher=InlineTasks(), **WORKER_OPTIONS
     )
     try:
         yield server, socket_map
@@ -157,30 +159,26 @@ def streamed(_environ: dict[str, Any], start_response: Callable[..., object]) ->
 def test_an_answer_past_the_high_watermark_does_not_stop_the_loop() -> None:
     """waitress makes a task thread wait while more than its high watermark is unsent, for
     the loop to send it: the loop waiting for itself would never answer again."""
-    socket_map: dict[int, Any] = {}
-    server = create_server(
-        streamed, map=socket_map, host="127.0.0.1", port=0, _dispatcher=InlineTasks(), **WORKER_OPTIONS
-    )
     answered = threading.Event()
+    with inline_server(streamed) as (server, socket_map):
 
-    def loop() -> None:
-        while not answered.is_set():
-            step(server, socket_map)
+        def loop() -> None:
+            while not answered.is_set():
+                step(server, socket_map)
 
-    try:
-        with socket.create_connection(("127.0.0.1", server.effective_port), timeout=TIMEOUT_S) as client:
-            client.sendall(get("/big"))
-            looping = threading.Thread(target=loop, daemon=True)
-            looping.start()
-            time.sleep(0.5)  # the whole answer is made before the client reads any of it
-            received = 0
-            deadline = time.monotonic() + 4 * TIMEOUT_S
-            while received < 3 * len(CHUNK) and time.monotonic() < deadline:
-                received += len(client.recv(2**20))
+        try:
+            with socket.create_connection(("127.0.0.1", server.effective_port), timeout=TIMEOUT_S) as client:
+                client.sendall(get("/big"))
+                looping = threading.Thread(target=loop, daemon=True)
+                looping.start()
+                time.sleep(0.5)  # the whole answer is made before the client reads any of it
+                got = 0
+                deadline = time.monotonic() + 4 * TIMEOUT_S
+                while got < 3 * len(CHUNK) and time.monotonic() < deadline:
+                    got += len(client.recv(2**20))
+                answered.set()
+                looping.join(TIMEOUT_S)
+            assert got >= 3 * len(CHUNK), "the loop stopped before the answer was sent"
+            assert not looping.is_alive()
+        finally:
             answered.set()
-            looping.join(TIMEOUT_S)
-        assert received >= 3 * len(CHUNK), "the loop stopped before the answer was sent"
-        assert not looping.is_alive()
-    finally:
-        answered.set()
-        wasyncore.close_all(socket_map, ignore_all=True)
